@@ -1,0 +1,5 @@
+"""Caseflow: case management for a radicalisation-prevention coordination unit."""
+
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

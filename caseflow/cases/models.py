@@ -1,0 +1,168 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Length, Trim
+from django.db.models.lookups import GreaterThan
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+CASE_REFERENCE_PREFIX = "KE"
+
+
+class Case(models.Model):
+    """A case (sag) on level 2 or 3 of the prevention triangle, domain.md §2.2."""
+
+    class Level(models.IntegerChoices):
+        # Level 1 (preventive) is group work and never produces a personal case.
+        ANTICIPATORY = 2, _("Level 2: anticipatory")
+        INTERVENING = 3, _("Level 3: intervening")
+
+    class Status(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        CLARIFICATION = "clarification", _("Clarification")
+        PLANNING = "planning", _("Plan")
+        ACTIVE = "active", _("Active")
+        REVIEW = "review", _("Progress review")
+        CLOSED = "closed", _("Closed")
+        FOLLOW_UP_6M = "follow_up_6m", _("Follow-up after 6 months")
+        FOLLOW_UP_12M = "follow_up_12m", _("Follow-up after 12 months")
+        ARCHIVED = "archived", _("Archived")
+        REOPENED = "reopened", _("Reopened")
+
+    class Phenomenon(models.TextChoices):
+        MILITANT_ISLAMISM = "militant_islamism", _("Militant Islamism")
+        RIGHT_WING = "right_wing", _("Right-wing extremism")
+        LEFT_WING = "left_wing", _("Left-wing extremism")
+        OTHER_UNCLEAR = "other_unclear", _("Other or unclear")
+        NOT_IDEOLOGICAL = "not_ideological", _("Not ideological")
+
+    class ClosureReason(models.TextChoices):
+        GOALS_MET = "goals_met", _("Goals met")
+        DECLINED = "declined", _("Citizen declined or withdrew consent")
+        MOVED = "moved", _("Moved to another municipality")
+        POLICE = "police", _("Taken over by the police")
+        ADULT_TRACK = "adult_track", _("Turned 18 and moved to the adult track")
+        DEATH = "death", _("Death")
+        OTHER = "other", _("Other")
+
+    OPEN_STATUSES = (
+        Status.OPENED,
+        Status.CLARIFICATION,
+        Status.PLANNING,
+        Status.ACTIVE,
+        Status.REVIEW,
+        Status.REOPENED,
+    )
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    person = models.ForeignKey(
+        "people.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="cases"
+    )
+    team = models.ForeignKey(
+        "accounts.Team", verbose_name=_("team"), on_delete=models.PROTECT, related_name="cases"
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible caseworker"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="responsible_cases",
+    )
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPENED)
+    phenomenon = models.CharField(
+        _("phenomenon"), max_length=20, choices=Phenomenon.choices, blank=True
+    )
+    is_minor = models.BooleanField(
+        _("minor"),
+        default=False,
+        help_text=_("Derived from the person's date of birth; kept current by the case services."),
+    )
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closure_reason = models.CharField(
+        _("closure reason"), max_length=16, choices=ClosureReason.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-opened_at", "-pk"]
+        indexes = [
+            models.Index(fields=["team", "status"]),
+            models.Index(fields=["responsible", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(level__in=[2, 3]), name="cases_case_level_2_or_3"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class Decision(models.Model):
+    """A decision on a referral or case: always a justification and a decider."""
+
+    class Kind(models.TextChoices):
+        SCREENING = "screening", _("Screening outcome")
+        PLAN_APPROVAL = "plan_approval", _("Plan approval")
+        LEVEL_CHANGE = "level_change", _("Level change")
+        CLOSURE = "closure", _("Closure")
+        REOPENING = "reopening", _("Reopening")
+        CHILD_WELFARE_REPORT = "child_welfare_report", _("Child-welfare report (underretning) assessed")
+        OTHER = "other", _("Other")
+
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+    )
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        verbose_name=_("referral"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+    )
+    outcome = models.CharField(_("outcome"), max_length=40, blank=True)
+    justification = models.TextField(_("justification"))
+    legal_basis = models.CharField(_("legal basis"), max_length=120, blank=True)
+    is_formal_decision = models.BooleanField(
+        _("formal administrative decision (afgørelse)"), default=False
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        related_name="decisions",
+    )
+    members_present = models.TextField(_("members present"), blank=True)
+    subject_was_minor = models.BooleanField(_("subject was a minor at the decision"), default=False)
+    decided_at = models.DateTimeField(_("decided"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["-decided_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=GreaterThan(Length(Trim("justification")), 0),
+                name="cases_decision_justification_not_blank",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(case__isnull=False) | models.Q(referral__isnull=False),
+                name="cases_decision_has_subject",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.decided_at:%Y-%m-%d})"

@@ -1,0 +1,91 @@
+"""Writes on referrals. The intake issue extends ``referral_register`` with CPR
+handling and duplicate detection; every entry point already calls it."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from caseflow.cases.services import decision_record
+from caseflow.cases.models import Decision
+from caseflow.core.exceptions import ApplicationError
+from caseflow.core.services import reference_next
+
+from .models import Referral
+
+REFERRAL_REFERENCE_PREFIX = "HV"
+CONCERN_REQUIRED = _("Describe the concern.")
+
+
+@transaction.atomic
+def referral_register(
+    *,
+    actor,
+    team,
+    channel,
+    referrer_type,
+    concern_text,
+    person=None,
+    referrer_name="",
+    referrer_contact="",
+    referrer_wishes_anonymity=False,
+    is_anonymous=False,
+    warning_signs=(),
+    urgency=Referral.Urgency.NORMAL,
+    received_at=None,
+) -> Referral:
+    if not (concern_text or "").strip():
+        raise ApplicationError(CONCERN_REQUIRED, field="concern_text")
+    unknown = set(warning_signs) - set(Referral.WarningSign.values)
+    if unknown:
+        raise ApplicationError(_("Unknown warning sign."), field="warning_signs")
+    received_at = received_at or timezone.now()
+    _number, reference = reference_next(
+        prefix=REFERRAL_REFERENCE_PREFIX, year=timezone.localtime(received_at).year
+    )
+    if is_anonymous:
+        referrer_name, referrer_contact = "", ""
+    referral = Referral(
+        reference=reference,
+        received_at=received_at,
+        channel=channel,
+        referrer_type=referrer_type,
+        referrer_name=referrer_name,
+        referrer_contact=referrer_contact,
+        referrer_wishes_anonymity=referrer_wishes_anonymity,
+        is_anonymous=is_anonymous,
+        concern_text=concern_text.strip(),
+        warning_signs=sorted(set(warning_signs)),
+        urgency=urgency,
+        person=person,
+        team=team,
+        registered_by=actor,
+    )
+    referral.full_clean()
+    referral.save()
+    return referral
+
+
+@transaction.atomic
+def referral_screen(*, actor, referral: Referral, outcome, justification, members_present="") -> Referral:
+    """Record the coordination unit's screening outcome. Outcomes that open a case are
+    handled by the workflow issue; this records the decision and the referral state."""
+    if outcome not in Referral.Outcome.values:
+        raise ApplicationError(_("Choose a screening outcome."), field="outcome")
+    if referral.status == Referral.Status.ASSESSED:
+        raise ApplicationError(_("This referral has already been screened."))
+    decision_record(
+        actor=actor,
+        kind=Decision.Kind.SCREENING,
+        referral=referral,
+        outcome=outcome,
+        justification=justification,
+        members_present=members_present,
+    )
+    referral.outcome = outcome
+    referral.status = Referral.Status.ASSESSED
+    fields = ["outcome", "status"]
+    if outcome not in (Referral.Outcome.CASE_LEVEL_2, Referral.Outcome.CASE_LEVEL_3):
+        referral.closed_at = timezone.now()
+        fields.append("closed_at")
+    referral.save(update_fields=fields)
+    return referral

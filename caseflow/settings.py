@@ -1,0 +1,254 @@
+"""Caseflow settings: one module, every value read once from the environment.
+
+Each variable is declared here with a default that is safe for development and is
+listed in the README's table. With ``CASEFLOW_DEBUG`` off (production) the development
+keys are refused and ``manage.py check --deploy --fail-level WARNING`` passes.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+
+# Development-only keys. Production refuses to start with them (see below).
+DEVELOPMENT_SECRET_KEY = "caseflow-development-secret-key-not-for-production"  # noqa: S105
+DEVELOPMENT_CPR_KEY = "caseflow-development-cpr-key-not-for-production"
+
+DEBUG = env.bool("CASEFLOW_DEBUG", default=False)
+SECRET_KEY = env.str("CASEFLOW_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+CASEFLOW_CPR_KEY = env.str("CASEFLOW_CPR_KEY", default=DEVELOPMENT_CPR_KEY)
+
+if not DEBUG:
+    if SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured(
+            "CASEFLOW_SECRET_KEY must be set to a random value of at least 50 characters "
+            "when CASEFLOW_DEBUG is off."
+        )
+    if CASEFLOW_CPR_KEY == DEVELOPMENT_CPR_KEY or len(CASEFLOW_CPR_KEY) < 32:
+        raise ImproperlyConfigured(
+            "CASEFLOW_CPR_KEY must be set to a random value of at least 32 characters "
+            "when CASEFLOW_DEBUG is off."
+        )
+
+ALLOWED_HOSTS = env.list(
+    "CASEFLOW_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else []
+)
+CSRF_TRUSTED_ORIGINS = env.list("CASEFLOW_CSRF_TRUSTED_ORIGINS", default=[])
+
+# --------------------------------------------------------------------------- apps
+
+INSTALLED_APPS = [
+    "caseflow.core.apps.CaseflowAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "guardian",
+    "viewflow",
+    "viewflow.workflow",
+    "caseflow.core",
+    "caseflow.accounts",
+    "caseflow.people",
+    "caseflow.referrals",
+    "caseflow.cases",
+    "caseflow.interventions",
+    "caseflow.demo",
+    "permissions",
+    "workflows",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+# viewflow's ready() would append its own middleware; the workflow issue wires the
+# frontend explicitly instead.
+VIEWFLOW = {"AUTOREGISTER": False}
+
+ROOT_URLCONF = "caseflow.urls"
+WSGI_APPLICATION = "caseflow.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --------------------------------------------------------------------------- database
+
+DATABASES = {
+    "default": env.db_url(
+        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'caseflow.sqlite3'}"
+    ),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A stuck lock raises instead of hanging a request (viewflow's select_for_update lock).
+    lock_timeout_ms = env.int("CASEFLOW_DB_LOCK_TIMEOUT_MS", default=10000)
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"]["options"] = f"-c lock_timeout={lock_timeout_ms}"
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CASEFLOW_DB_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --------------------------------------------------------------------------- redis, cache, celery
+
+REDIS_URL = env.str("REDIS_URL", default="")
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "caseflow",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_TASK_ALWAYS_EAGER = False
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CELERY_BROKER_URL = "memory://"
+    CELERY_RESULT_BACKEND = "cache+memory://"
+    CELERY_TASK_ALWAYS_EAGER = True
+    CELERY_TASK_EAGER_PROPAGATES = True
+
+CELERY_TASK_DEFAULT_QUEUE = env.str("CASEFLOW_CELERY_QUEUE", default="caseflow")
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_RESULT_EXPIRES = 3600
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 5 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TIMEZONE = "Europe/Copenhagen"
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "fire-workflow-timers": {
+        "task": "workflows.tasks.workflow_timers_fire_task",
+        "schedule": 60.0,
+    },
+}
+
+# --------------------------------------------------------------------------- auth
+
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# guardian's backend stays out on purpose: the permission policy (permissions/) reads the
+# grant tables itself and is the only backend that answers object checks.
+SILENCED_SYSTEM_CHECKS = ["guardian.W001"]
+ANONYMOUS_USER_NAME = None
+GUARDIAN_MONKEY_PATCH_USER = False
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "cases:list"
+LOGOUT_REDIRECT_URL = "login"
+
+# --------------------------------------------------------------------------- i18n
+
+LANGUAGE_CODE = "da"
+LANGUAGES = [("da", _("Danish")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Copenhagen"
+USE_I18N = True
+USE_TZ = True
+
+# --------------------------------------------------------------------------- static files
+
+STATIC_URL = "/static/"
+STATIC_ROOT = env.path("CASEFLOW_STATIC_ROOT", default=VAR_DIR / "static")
+STATICFILES_DIRS = [BASE_DIR / "caseflow" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env.bool("CASEFLOW_STATIC_MANIFEST", default=not DEBUG)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+# Uploaded documents live outside the static root; they are only ever served by a
+# permission-checked view.
+MEDIA_ROOT = env.path("CASEFLOW_MEDIA_ROOT", default=VAR_DIR / "media")
+
+# --------------------------------------------------------------------------- security
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env.int("CASEFLOW_SESSION_TIMEOUT", default=15 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env.bool("CASEFLOW_SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("CASEFLOW_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    if env.bool("CASEFLOW_BEHIND_TLS_PROXY", default=False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if not SECURE_SSL_REDIRECT:
+        # The TLS-terminating proxy in front redirects; Django's own check cannot see it.
+        SILENCED_SYSTEM_CHECKS.append("security.W008")
+
+# --------------------------------------------------------------------------- e-mail
+
+EMAIL_BACKEND = env.str(
+    "CASEFLOW_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env.str("CASEFLOW_FROM_EMAIL", default="caseflow@localhost")
+
+# --------------------------------------------------------------------------- logging
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("CASEFLOW_LOG_LEVEL", default="INFO")},
+}
+
+# --------------------------------------------------------------------------- caseflow
+
+CASEFLOW_DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo")

@@ -1,0 +1,1 @@
+"""The single permission policy (design.md §3 "Permissions")."""
