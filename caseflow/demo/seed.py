@@ -68,7 +68,7 @@ def _user(spec: DemoUser, *, team: Team, password: str) -> User:
         user.set_password(password)
         user.save(update_fields=["password"])
     if spec.role is not None:
-        user.groups.add(Group.objects.get(name=spec.role.value))
+        user.groups.add(Group.objects.get_or_create(name=spec.role.value)[0])
     return user
 
 
@@ -97,6 +97,8 @@ def _case_with_intervention(*, actor, team, person, level, responsible, kind, pr
 
 @transaction.atomic
 def seed_demo(*, password: str) -> dict:
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
     team, _created = Team.objects.get_or_create(name=TEAM_NAME)
     users = {spec.username: _user(spec, team=team, password=password) for spec in DEMO_USERS}
     supervisor = users["supervisor"]

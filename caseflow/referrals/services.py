@@ -5,8 +5,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from caseflow.cases.services import decision_record
 from caseflow.cases.models import Decision
+from caseflow.cases.services import decision_record
 from caseflow.core.exceptions import ApplicationError
 from caseflow.core.services import reference_next
 

@@ -1,0 +1,97 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from caseflow.cases.selectors import case_list_for
+from tests.factories import CaseFactory, PersonFactory, TeamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def team():
+    return TeamFactory(name="Koordineringsenheden")
+
+
+@pytest.fixture
+def cases(team):
+    other_team = TeamFactory(name="Andet hold")
+    worker1 = UserFactory(username="cw1", team=team, roles=["caseworker"])
+    worker2 = UserFactory(username="cw2", team=team, roles=["caseworker"])
+    return {
+        "own": CaseFactory(team=team, responsible=worker1),
+        "colleague": CaseFactory(team=team, responsible=worker2),
+        "minor": CaseFactory(team=team, responsible=worker2, is_minor=True,
+                             person=PersonFactory(birth_date=datetime.date(2012, 1, 1))),
+        "other_team": CaseFactory(team=other_team, responsible=None),
+        "worker1": worker1,
+    }
+
+
+def _visible(user):
+    return set(case_list_for(actor=user).values_list("reference", flat=True))
+
+
+def test_case_list_for_caseworker_sees_only_own_cases(cases):
+    assert _visible(cases["worker1"]) == {cases["own"].reference}
+
+
+def test_case_list_for_supervisor_sees_own_team_only(cases, team):
+    supervisor = UserFactory(team=team, roles=["supervisor"])
+    assert _visible(supervisor) == {cases[k].reference for k in ("own", "colleague", "minor")}
+
+
+def test_case_list_for_consultant_sees_minors_only(cases, team):
+    consultant = UserFactory(team=team, roles=["child_consultant"])
+    assert _visible(consultant) == {cases["minor"].reference}
+
+
+@pytest.mark.parametrize("role", ["mentor", "parent_coach", "auditor", "bbu_liaison", "partner_intake", None])
+def test_case_list_for_roles_without_relation_sees_nothing(cases, team, role):
+    user = UserFactory(team=team, roles=[role] if role else [])
+    assert _visible(user) == set()
+
+
+def test_case_list_for_superuser_without_role_sees_nothing(cases):
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    assert _visible(admin) == set()
+
+
+def test_case_list_page_requires_sign_in(client):
+    response = client.get(reverse("cases:list"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_case_list_page_shows_visible_cases_only(client, cases):
+    client.force_login(cases["worker1"])
+    response = client.get(reverse("cases:list"))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert cases["own"].reference in content
+    assert cases["colleague"].reference not in content
+    assert cases["other_team"].reference not in content
+
+
+def test_case_list_page_query_count_is_constant(
+    client, team, django_assert_num_queries, django_assert_max_num_queries
+):
+    worker = UserFactory(team=team, roles=["caseworker"])
+    client.force_login(worker)
+    CaseFactory.create_batch(3, team=team, responsible=worker)
+    # session, user, roles, count, page, session save (+ savepoint pair at most)
+    with django_assert_max_num_queries(8) as few:
+        client.get(reverse("cases:list"))
+    CaseFactory.create_batch(40, team=team, responsible=worker)
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("cases:list"))
+    assert response.context["paginator"].count == 43
+
+
+def test_case_list_page_paginates_at_50(client, team):
+    worker = UserFactory(team=team, roles=["caseworker"])
+    CaseFactory.create_batch(51, team=team, responsible=worker)
+    client.force_login(worker)
+    assert len(client.get(reverse("cases:list")).context["cases"]) == 50
+    assert len(client.get(reverse("cases:list") + "?page=2").context["cases"]) == 1

@@ -1,0 +1,75 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from caseflow.cases.models import Decision
+from caseflow.cases.services import JUSTIFICATION_REQUIRED, decision_record
+from caseflow.core.exceptions import ApplicationError
+from tests.factories import CaseFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("justification", ["", "   ", "\n\t", None])
+def test_decision_record_refuses_empty_justification(justification):
+    case = CaseFactory()
+    actor = UserFactory(roles=["caseworker"])
+    with pytest.raises(ApplicationError) as excinfo:
+        decision_record(actor=actor, kind=Decision.Kind.LEVEL_CHANGE, case=case, justification=justification)
+    assert excinfo.value.message == JUSTIFICATION_REQUIRED
+    assert excinfo.value.field == "justification"
+    assert not Decision.objects.exists()
+
+
+def test_decision_record_refuses_missing_decider():
+    case = CaseFactory()
+    with pytest.raises(ApplicationError):
+        decision_record(actor=None, kind=Decision.Kind.CLOSURE, case=case, justification="Mål nået.")
+    assert not Decision.objects.exists()
+
+
+def test_decision_record_stores_justification_and_decider():
+    case = CaseFactory()
+    actor = UserFactory(roles=["supervisor"])
+    decision = decision_record(
+        actor=actor, kind=Decision.Kind.PLAN_APPROVAL, case=case, justification="  Planen er realistisk.  "
+    )
+    decision.refresh_from_db()
+    assert decision.justification == "Planen er realistisk."
+    assert decision.decided_by == actor
+
+
+def test_decision_model_validation_refuses_blank_justification():
+    decision = Decision(kind=Decision.Kind.OTHER, case=CaseFactory(), decided_by=UserFactory(), justification="")
+    with pytest.raises(ValidationError) as excinfo:
+        decision.full_clean()
+    assert "justification" in excinfo.value.message_dict
+
+
+@pytest.mark.parametrize("justification", ["", "    "])
+def test_decision_database_constraint_refuses_blank_justification(justification):
+    """Even a write that bypasses the service cannot store a decision without reasons."""
+    case, user = CaseFactory(), UserFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Decision.objects.create(kind=Decision.Kind.OTHER, case=case, decided_by=user, justification=justification)
+
+
+def test_decision_database_constraint_refuses_missing_subject():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Decision.objects.create(kind=Decision.Kind.OTHER, decided_by=UserFactory(), justification="Begrundet.")
+
+
+def test_decision_records_minor_status_at_decision_date():
+    import datetime
+
+    from django.utils import timezone
+
+    case = CaseFactory(person__birth_date=datetime.date(2008, 11, 23))
+    actor = UserFactory()
+    tz = timezone.get_current_timezone()
+    before = datetime.datetime(2026, 11, 22, 12, 0, tzinfo=tz)
+    on_birthday = datetime.datetime(2026, 11, 23, 12, 0, tzinfo=tz)
+    first = decision_record(actor=actor, kind="other", case=case, justification="a", decided_at=before)
+    second = decision_record(actor=actor, kind="other", case=case, justification="b", decided_at=on_birthday)
+    assert first.subject_was_minor is True
+    assert second.subject_was_minor is False

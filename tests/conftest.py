@@ -1,0 +1,103 @@
+"""Shared fixtures. ``make test`` provides PostgreSQL and Redis (scripts/run_tests.py);
+the ``celery_worker`` fixture starts a real worker process against them."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from caseflow.celery import app as celery_app
+from scripts.services import Redis
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _load_urlconf():
+    """viewflow builds node namespaces when the URLconf loads (viewflow-notes P2)."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - the access is the point
+
+
+def _require_real_services():
+    if not settings.REDIS_URL or settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        pytest.fail(
+            "This test needs the real PostgreSQL and Redis that `make test` starts "
+            "(DATABASE_URL and REDIS_URL are not set)."
+        )
+
+
+def _database_url_for(db_name: str) -> str:
+    db = settings.DATABASES["default"]
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{db['HOST']}:{db['PORT']}/{db_name}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, worker_id, tmp_path_factory):
+    """A real ``celery worker`` process bound to this test session's database and its
+    own queue (so parallel test processes never take each other's tasks)."""
+    _require_real_services()
+    from django.db import connection
+
+    queue = f"caseflow-test-{worker_id}-{uuid.uuid4().hex[:6]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url_for(connection.settings_dict["NAME"]),
+        "CASEFLOW_CELERY_QUEUE": queue,
+    }
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "caseflow", "worker", "--queues", queue,
+             "--concurrency", "1", "--pool", "prefork", "--without-gossip", "--without-mingle",
+             "--without-heartbeat", "--loglevel", "INFO", "--hostname", f"{queue}@%h"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    previous_queue = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = queue
+    try:
+        from caseflow.core.tasks import ping_task
+
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"celery worker exited ({proc.returncode}):\n{log_path.read_text()[-3000:]}")
+            try:
+                if ping_task.delay(nonce="ready").get(timeout=5) == "pong:ready":
+                    break
+            except Exception:  # not consuming yet
+                if time.monotonic() > deadline:
+                    pytest.fail(f"celery worker not ready after 60s:\n{log_path.read_text()[-3000:]}")
+        yield proc
+    finally:
+        celery_app.conf.task_default_queue = previous_queue
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+@pytest.fixture
+def redis_factory(tmp_path):
+    """Start extra Redis servers (e.g. to stop one while the app uses it)."""
+    started = []
+
+    def start() -> Redis:
+        server = Redis(tmp_path / f"redis-{len(started)}").start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
