@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "caseflow.core.apps.CaseflowStaticFilesConfig",
     "guardian",
     "viewflow",
     "viewflow.workflow",
