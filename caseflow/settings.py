@@ -55,13 +55,14 @@ INSTALLED_APPS = [
     "viewflow",
     "viewflow.workflow",
     "caseflow.core",
+    "caseflow.audit",
     "caseflow.accounts",
     "caseflow.people",
     "caseflow.referrals",
     "caseflow.cases",
     "caseflow.interventions",
     "caseflow.demo",
-    "permissions",
+    "permissions.apps.PermissionsConfig",
     "workflows",
 ]
 
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "caseflow.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -96,6 +98,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "caseflow.core.context_processors.navigation",
             ],
         },
     },
@@ -163,7 +166,12 @@ CELERY_BEAT_SCHEDULE = {
 
 # --------------------------------------------------------------------------- auth
 
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # Answers every object check (and vetoes global grants of object permissions) from the
+    # permission policy; listed first so its PermissionDenied stops the other backends.
+    "permissions.backends.PolicyBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 # guardian's backend stays out on purpose: the permission policy (permissions/) reads the
 # grant tables itself and is the only backend that answers object checks.
 SILENCED_SYSTEM_CHECKS = ["guardian.W001"]
@@ -238,6 +246,8 @@ EMAIL_BACKEND = env.str(
     "CASEFLOW_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env.str("CASEFLOW_FROM_EMAIL", default="caseflow@localhost")
+# Links in e-mails point here (no trailing slash).
+CASEFLOW_BASE_URL = env.str("CASEFLOW_BASE_URL", default="http://127.0.0.1:8000")
 
 # --------------------------------------------------------------------------- logging
 
@@ -252,3 +262,21 @@ LOGGING = {
 # --------------------------------------------------------------------------- caseflow
 
 CASEFLOW_DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo")
+# Break-the-glass (nødadgang): how long an emergency grant lasts.
+CASEFLOW_BREAK_GLASS_MINUTES = env.int("CASEFLOW_BREAK_GLASS_MINUTES", default=120)
+
+# --------------------------------------------------------------------------- audit (caseflow/audit)
+
+# Read events (*.viewed, *.listed, *.searched) older than this are deleted by
+# `manage.py audit_prune` (and audit_prune_reads_task); writes are kept with their case.
+CASEFLOW_AUDIT_READ_RETENTION_DAYS = env.int("CASEFLOW_AUDIT_READ_RETENTION_DAYS", default=183)
+# The chain head is appended here (a JSON line) once a day, outside the database;
+# `manage.py audit_verify` compares the chain with every line. Point it at storage the
+# database's administrators cannot rewrite.
+CASEFLOW_AUDIT_HEAD_EXPORT_PATH = env.path(
+    "CASEFLOW_AUDIT_HEAD_EXPORT_PATH", default=VAR_DIR / "audit-heads.jsonl"
+)
+CELERY_BEAT_SCHEDULE["audit-head-export"] = {
+    "task": "audit.tasks.audit_head_export_task",
+    "schedule": env.float("CASEFLOW_AUDIT_HEAD_EXPORT_INTERVAL", default=24 * 60 * 60.0),
+}

@@ -1,27 +1,196 @@
-"""The one door to case data.
+"""The one door to case data: ``can``, ``require`` and the visibility querysets.
 
-Foundation version: visibility follows the relations already on the models (the
-responsible caseworker, the team's supervisor, the child consultant for minors). The
-permission issue replaces the body with guardian direct-FK grants, break-the-glass and
-field-level rules; callers keep using ``visible_cases`` and never filter ``Case``
-themselves.
+Every view, API, search, export, template link and task asks here. Rules live in
+``permissions.rules``; grants in guardian's direct-FK tables (``permissions.models``).
+Only grants valid *now* count (``valid_until`` empty or in the future), so time-boxed
+access ends on the second without a clean-up job. Nothing is cached across requests.
+
+Lists are UNION-shaped id subqueries over the grant tables (design.md §3): one
+statement, integer joins, no per-row checks.
 """
 
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from caseflow.accounts.roles import Role
 from caseflow.cases.models import Case
+from caseflow.interventions.models import Intervention
+from caseflow.people.ages import AGE_OF_MAJORITY
+from caseflow.referrals.models import Referral
+
+from .models import (
+    CaseGroupGrant,
+    CaseUserGrant,
+    InterventionGroupGrant,
+    InterventionUserGrant,
+    ReferralGroupGrant,
+    ReferralUserGrant,
+)
+from .rules import (
+    CASE_GRANT_ACTIONS,
+    INTERVENTION_GRANT_ACTIONS,
+    REFERRAL_CONSULTANT_ACTIONS,
+    REFERRAL_GRANT_ACTIONS,
+    REFERRAL_SCREENING_ACTIONS,
+    REFERRAL_SUPERVISOR_ACTIONS,
+    SUPERVISOR_TEAM_ACTIONS,
+    Action,
+)
 
 
-def visible_cases(actor) -> QuerySet[Case]:
-    """Cases ``actor`` may see. Anyone without a relation sees nothing."""
-    if actor is None or not actor.is_authenticated or not actor.is_active:
+class AccessDenied(PermissionDenied):
+    """The actor may not do this. Interfaces answer 404 for objects the actor cannot
+    see at all (existence is not confirmed) and 403 for a visible object's action."""
+
+
+def _active(actor) -> bool:
+    return actor is not None and actor.is_authenticated and actor.is_active
+
+
+def _valid_now(now) -> Q:
+    return Q(valid_until__isnull=True) | Q(valid_until__gt=now)
+
+
+def _group_ids(actor):
+    return get_user_model().groups.through.objects.filter(user_id=actor.pk).values("group_id")
+
+
+def _kinds_allowing(table: dict[str, frozenset[str]], action: str) -> list[str]:
+    return [kind for kind, actions in table.items() if action in actions]
+
+
+def _granted_ids(user_model, group_model, actor, kinds, now):
+    """Ids of objects granted to ``actor`` (directly or via a group) for ``kinds``."""
+    by_user = user_model.objects.filter(user_id=actor.pk, kind__in=kinds).filter(_valid_now(now))
+    by_group = group_model.objects.filter(group_id__in=_group_ids(actor), kind__in=kinds).filter(_valid_now(now))
+    return by_user.values("content_object_id"), by_group.values("content_object_id")
+
+
+def _union_filter(model, parts) -> QuerySet:
+    first, *rest = parts
+    return model.objects.filter(pk__in=first.union(*rest) if rest else first)
+
+
+# --------------------------------------------------------------------------- visibility
+
+
+def visible_cases(actor, action: str = Action.VIEW) -> QuerySet[Case]:
+    """Cases on which ``actor`` may perform ``action`` (default: see it at all)."""
+    if not _active(actor):
         return Case.objects.none()
-    condition = Q(pk__in=[])
-    if actor.has_role(Role.CASEWORKER):
-        condition |= Q(responsible=actor)
-    if actor.has_role(Role.SUPERVISOR) and actor.team_id is not None:
-        condition |= Q(team_id=actor.team_id)
-    if actor.has_role(Role.CHILD_CONSULTANT):
-        condition |= Q(is_minor=True)
-    return Case.objects.filter(condition)
+    now = timezone.now()
+    parts = list(_granted_ids(CaseUserGrant, CaseGroupGrant, actor,
+                              _kinds_allowing(CASE_GRANT_ACTIONS, action), now))
+    if action in SUPERVISOR_TEAM_ACTIONS and actor.team_id and actor.has_role(Role.SUPERVISOR):
+        parts.append(Case.objects.filter(team_id=actor.team_id).values("id"))
+    return _union_filter(Case, parts)
+
+
+def _minor_birth_date_cutoff():
+    today = timezone.localdate()
+    try:
+        return today.replace(year=today.year - AGE_OF_MAJORITY)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - AGE_OF_MAJORITY, day=28)
+
+
+def visible_referrals(actor, action: str = Action.VIEW) -> QuerySet[Referral]:
+    if not _active(actor):
+        return Referral.objects.none()
+    now = timezone.now()
+    parts = list(_granted_ids(ReferralUserGrant, ReferralGroupGrant, actor,
+                              _kinds_allowing(REFERRAL_GRANT_ACTIONS, action), now))
+    if actor.team_id and action in REFERRAL_SCREENING_ACTIONS and actor.has_role(Role.CASEWORKER):
+        parts.append(Referral.objects.filter(team_id=actor.team_id, closed_at__isnull=True,
+                                             case__isnull=True).values("id"))
+    if actor.team_id and action in REFERRAL_SUPERVISOR_ACTIONS and actor.has_role(Role.SUPERVISOR):
+        parts.append(Referral.objects.filter(team_id=actor.team_id).values("id"))
+    if action in REFERRAL_CONSULTANT_ACTIONS and actor.has_role(Role.CHILD_CONSULTANT):
+        parts.append(Referral.objects.filter(closed_at__isnull=True,
+                                             person__birth_date__gt=_minor_birth_date_cutoff()).values("id"))
+    return _union_filter(Referral, parts)
+
+
+def visible_interventions(actor, action: str = Action.VIEW) -> QuerySet[Intervention]:
+    """A provider reaches their own intervention; whoever may do ``action`` on a case
+    may do it on the case's interventions."""
+    if not _active(actor):
+        return Intervention.objects.none()
+    now = timezone.now()
+    parts = list(_granted_ids(InterventionUserGrant, InterventionGroupGrant, actor,
+                              _kinds_allowing(INTERVENTION_GRANT_ACTIONS, action), now))
+    parts.append(Intervention.objects.filter(case__in=visible_cases(actor, action)).values("id"))
+    return _union_filter(Intervention, parts)
+
+
+# --------------------------------------------------------------------------- one object
+
+
+def _grant_kinds(user_model, group_model, actor, obj_id, now) -> set[str]:
+    by_user = user_model.objects.filter(user_id=actor.pk, content_object_id=obj_id).filter(_valid_now(now))
+    by_group = group_model.objects.filter(
+        group_id__in=_group_ids(actor), content_object_id=obj_id
+    ).filter(_valid_now(now))
+    return set(by_user.values_list("kind", flat=True).union(by_group.values_list("kind", flat=True)))
+
+
+def case_actions(actor, case: Case) -> frozenset[str]:
+    """Everything ``actor`` may do on ``case`` (one query, plus the actor's roles)."""
+    if not _active(actor):
+        return frozenset()
+    actions: set[str] = set()
+    if actor.team_id and case.team_id == actor.team_id and actor.has_role(Role.SUPERVISOR):
+        actions |= SUPERVISOR_TEAM_ACTIONS
+    for kind in _grant_kinds(CaseUserGrant, CaseGroupGrant, actor, case.pk, timezone.now()):
+        actions |= CASE_GRANT_ACTIONS.get(kind, frozenset())
+    return frozenset(actions)
+
+
+def referral_actions(actor, referral: Referral) -> frozenset[str]:
+    if not _active(actor):
+        return frozenset()
+    actions: set[str] = set()
+    same_team = actor.team_id and referral.team_id == actor.team_id
+    if same_team and actor.has_role(Role.SUPERVISOR):
+        actions |= REFERRAL_SUPERVISOR_ACTIONS
+    if (same_team and actor.has_role(Role.CASEWORKER) and referral.closed_at is None
+            and referral.case_id is None):
+        actions |= REFERRAL_SCREENING_ACTIONS
+    if (actor.has_role(Role.CHILD_CONSULTANT) and referral.closed_at is None and referral.person_id
+            and referral.person.birth_date and referral.person.birth_date > _minor_birth_date_cutoff()):
+        actions |= REFERRAL_CONSULTANT_ACTIONS
+    for kind in _grant_kinds(ReferralUserGrant, ReferralGroupGrant, actor, referral.pk, timezone.now()):
+        actions |= REFERRAL_GRANT_ACTIONS.get(kind, frozenset())
+    return frozenset(actions)
+
+
+def intervention_actions(actor, intervention: Intervention) -> frozenset[str]:
+    if not _active(actor):
+        return frozenset()
+    actions: set[str] = set()
+    for kind in _grant_kinds(InterventionUserGrant, InterventionGroupGrant, actor, intervention.pk,
+                             timezone.now()):
+        actions |= INTERVENTION_GRANT_ACTIONS.get(kind, frozenset())
+    case_side = case_actions(actor, intervention.case)
+    actions |= case_side & {Action.VIEW, Action.CHANGE, Action.CLAIM_TASK, Action.EXPORT}
+    return frozenset(actions)
+
+
+def can(actor, action: str, obj) -> bool:
+    """May ``actor`` perform ``action`` on ``obj``? Unknown object types are refused."""
+    if isinstance(obj, Case):
+        return action in case_actions(actor, obj)
+    if isinstance(obj, Referral):
+        return action in referral_actions(actor, obj)
+    if isinstance(obj, Intervention):
+        return action in intervention_actions(actor, obj)
+    return False
+
+
+def require(actor, action: str, obj) -> None:
+    if not can(actor, action, obj):
+        raise AccessDenied(action)

@@ -17,12 +17,28 @@ from scripts.services import Redis
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(items):
+    """Mark tests that commit (transaction=True). They truncate every table afterwards,
+    so `make test` runs them in a second phase, after the tests that rely on the
+    migrated base data (roles, permissions)."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+            item.add_marker(pytest.mark.transactional)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _load_urlconf():
     """viewflow builds node namespaces when the URLconf loads (viewflow-notes P2)."""
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 - the access is the point
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hashing is not what these tests test; PBKDF2's cost would dominate them."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _require_real_services():

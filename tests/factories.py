@@ -49,13 +49,28 @@ class PersonFactory(DjangoModelFactory):
 
 
 class CaseFactory(DjangoModelFactory):
+    """A case with the grants ``case_open`` would give: the responsible caseworker's,
+    and the consultants' for a minor's case."""
+
     class Meta:
         model = Case
+        skip_postgeneration_save = True
 
     reference = factory.Sequence(lambda n: f"KE-2026-{9000 + n:04d}")
     person = factory.SubFactory(PersonFactory)
     team = factory.SubFactory(TeamFactory)
     level = Case.Level.ANTICIPATORY
+
+    @factory.post_generation
+    def grants(self, create, extracted, **kwargs):
+        if not create:
+            return
+        from permissions.models import GrantKind
+        from permissions.services import case_access_grant, case_consultant_access_sync
+
+        if self.responsible is not None:
+            case_access_grant(actor=None, case=self, kind=GrantKind.ASSIGNED, user=self.responsible)
+        case_consultant_access_sync(actor=None, case=self)
 
 
 class ReferralFactory(DjangoModelFactory):
@@ -76,3 +91,10 @@ class InterventionFactory(DjangoModelFactory):
 
     case = factory.SubFactory(CaseFactory)
     kind = Intervention.Kind.MENTOR
+
+
+def grant(obj, user, kind, valid_until=None):
+    """Give ``user`` a grant of ``kind`` on ``obj`` through the grant service."""
+    from permissions.services import access_grant
+
+    return access_grant(actor=None, obj=obj, kind=kind, user=user, valid_until=valid_until)

@@ -1,4 +1,4 @@
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, _user_has_perm
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +38,13 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    def has_perm(self, perm, obj=None):
+        """Object checks always go through the backends (the permission policy), also for
+        superusers: a superuser administers the system, not case content."""
+        if obj is not None:
+            return self.is_active and _user_has_perm(self, perm, obj)
+        return super().has_perm(perm, obj)
 
     def has_role(self, role: Role) -> bool:
         """Whether the user holds ``role``; evaluated once per request object."""

@@ -78,6 +78,14 @@ class Case(models.Model):
         default=False,
         help_text=_("Derived from the person's date of birth; kept current by the case services."),
     )
+    bbu_contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("BBU contact"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bbu_cases",
+    )
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closure_reason = models.CharField(
@@ -88,6 +96,15 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-opened_at", "-pk"]
+        # Granted per object only, through the permission policy (never globally).
+        permissions = [
+            ("view_case_referrer", _("Can see the referrer of a case")),
+            ("view_case_restricted", _("Can see material that may not be passed on")),
+            ("export_case", _("Can export a case")),
+            ("claim_case_task", _("Can claim a case's tasks")),
+            ("view_case_history", _("Can see a case's history")),
+            ("manage_case_access", _("Can manage access to a case")),
+        ]
         indexes = [
             models.Index(fields=["team", "status"]),
             models.Index(fields=["responsible", "status"]),

@@ -11,7 +11,7 @@ from django.utils import timezone
 from caseflow.accounts.models import Team, User
 from caseflow.accounts.roles import Role
 from caseflow.cases.models import Case
-from caseflow.cases.services import case_open
+from caseflow.cases.services import case_bbu_contact_set, case_open
 from caseflow.interventions.models import Intervention
 from caseflow.interventions.services import intervention_propose, intervention_start
 from caseflow.people.models import CustodyHolder, Person
@@ -38,6 +38,7 @@ DEMO_USERS = [
     DemoUser("bbu1", "Erik", "Demo-BBU", Role.BBU_LIAISON),
     DemoUser("mentor1", "Faisal", "Demo-Mentor", Role.MENTOR),
     DemoUser("coach1", "Grethe", "Demo-Coach", Role.PARENT_COACH),
+    DemoUser("exitmentor1", "Jens", "Demo-Exitmentor", Role.MENTOR),
     DemoUser("auditor", "Henrik", "Demo-Revisor", Role.AUDITOR),
     DemoUser("admin", "Ida", "Demo-Admin", None, superuser=True),
 ]
@@ -81,13 +82,16 @@ def _person(first_name, last_name, birth_date, **extra) -> tuple[Person, bool]:
     ), True
 
 
-def _case_with_intervention(*, actor, team, person, level, responsible, kind, provider, goals, days_ago):
+def _case_with_intervention(*, actor, team, person, level, responsible, kind, provider, goals, days_ago,
+                            bbu_contact=None):
     if Case.objects.filter(person=person).exists():
         return
     opened_at = timezone.now() - timedelta(days=days_ago)
     case = case_open(
         actor=actor, person=person, team=team, level=level, responsible=responsible, opened_at=opened_at
     )
+    if bbu_contact is not None:
+        case_bbu_contact_set(actor=responsible, case=case, bbu_contact=bbu_contact)
     intervention = intervention_propose(actor=responsible, case=case, kind=kind, provider=provider, goals=goals)
     intervention_start(
         actor=responsible, intervention=intervention, started_on=timezone.localdate() - timedelta(days=days_ago - 14)
@@ -113,13 +117,13 @@ def seed_demo(*, password: str) -> dict:
     _case_with_intervention(
         actor=supervisor, team=team, person=emil, level=Case.Level.ANTICIPATORY, responsible=users["caseworker1"],
         kind=Intervention.Kind.MENTOR, provider=users["mentor1"],
-        goals="Fiktivt mål: fastholde skolegang og styrke netværk.", days_ago=60,
+        goals="Fiktivt mål: fastholde skolegang og styrke netværk.", days_ago=60, bbu_contact=users["bbu1"],
     )
 
     jonas, _created = _person("Jonas", "Demo-Holm", _years_ago(24, 100), gender=Person.Gender.MALE)
     _case_with_intervention(
         actor=supervisor, team=team, person=jonas, level=Case.Level.INTERVENING, responsible=users["caseworker2"],
-        kind=Intervention.Kind.EXIT_PROGRAMME, provider=users["mentor1"],
+        kind=Intervention.Kind.EXIT_PROGRAMME, provider=users["exitmentor1"],
         goals="Fiktivt mål: bolig, uddannelse og job.", days_ago=120,
     )
 

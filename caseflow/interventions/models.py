@@ -60,6 +60,7 @@ class Intervention(models.Model):
         verbose_name = _("intervention")
         verbose_name_plural = _("interventions")
         ordering = ["case", "created_at", "pk"]
+        permissions = [("claim_intervention_task", _("Can claim an intervention's tasks"))]
         indexes = [models.Index(fields=["provider", "status"])]
 
     def __str__(self):

@@ -117,6 +117,10 @@ class Referral(models.Model):
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
         ordering = ["-received_at", "-pk"]
+        permissions = [
+            ("view_referral_referrer", _("Can see the referrer of a referral")),
+            ("claim_referral_task", _("Can claim a referral's tasks")),
+        ]
         indexes = [models.Index(fields=["team", "status", "-received_at"])]
 
     def __str__(self):

@@ -5,15 +5,22 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from caseflow.accounts.roles import Role
+from caseflow.audit.actions import AuditAction
+from caseflow.audit.services import audit_record
 from caseflow.cases.models import Decision
 from caseflow.cases.services import decision_record
 from caseflow.core.exceptions import ApplicationError
 from caseflow.core.services import reference_next
+from permissions.policy import Action, can
 
 from .models import Referral
 
 REFERRAL_REFERENCE_PREFIX = "HV"
 CONCERN_REQUIRED = _("Describe the concern.")
+REGISTER_NOT_ALLOWED = _("You are not allowed to register referrals for this team.")
+SCREEN_NOT_ALLOWED = _("You are not allowed to screen this referral.")
+REGISTERING_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.PARTNER_INTAKE)
 
 
 @transaction.atomic
@@ -33,6 +40,10 @@ def referral_register(
     urgency=Referral.Urgency.NORMAL,
     received_at=None,
 ) -> Referral:
+    if not any(actor.has_role(role) for role in REGISTERING_ROLES) or (
+        not actor.has_role(Role.PARTNER_INTAKE) and actor.team_id != team.pk
+    ):
+        raise ApplicationError(REGISTER_NOT_ALLOWED)
     if not (concern_text or "").strip():
         raise ApplicationError(CONCERN_REQUIRED, field="concern_text")
     unknown = set(warning_signs) - set(Referral.WarningSign.values)
@@ -62,6 +73,9 @@ def referral_register(
     )
     referral.full_clean()
     referral.save()
+    audit_record(actor=actor, action=AuditAction.REFERRAL_REGISTERED, target=referral,
+                 extra={"channel": channel, "referrer_type": referrer_type, "urgency": urgency,
+                        "person_id": getattr(person, "pk", None)})
     return referral
 
 
@@ -69,6 +83,8 @@ def referral_register(
 def referral_screen(*, actor, referral: Referral, outcome, justification, members_present="") -> Referral:
     """Record the coordination unit's screening outcome. Outcomes that open a case are
     handled by the workflow issue; this records the decision and the referral state."""
+    if not can(actor, Action.CHANGE, referral):
+        raise ApplicationError(SCREEN_NOT_ALLOWED)
     if outcome not in Referral.Outcome.values:
         raise ApplicationError(_("Choose a screening outcome."), field="outcome")
     if referral.status == Referral.Status.ASSESSED:
@@ -88,4 +104,6 @@ def referral_screen(*, actor, referral: Referral, outcome, justification, member
         referral.closed_at = timezone.now()
         fields.append("closed_at")
     referral.save(update_fields=fields)
+    audit_record(actor=actor, action=AuditAction.REFERRAL_SCREENED, target=referral,
+                 changes={"status": [Referral.Status.RECEIVED, referral.status], "outcome": ["", outcome]})
     return referral

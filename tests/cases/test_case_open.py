@@ -14,7 +14,8 @@ from tests.factories import PersonFactory, TeamFactory, UserFactory
 
 @pytest.mark.django_db
 def test_case_open_gives_sequential_references_per_year():
-    team, actor = TeamFactory(), UserFactory()
+    team = TeamFactory()
+    actor = UserFactory(team=team, roles=["supervisor"])
     opened = datetime.datetime(2026, 3, 1, 10, 0, tzinfo=timezone.get_current_timezone())
     first = case_open(actor=actor, person=PersonFactory(), team=team, level=2, opened_at=opened)
     second = case_open(actor=actor, person=PersonFactory(), team=team, level=3, opened_at=opened)
@@ -30,7 +31,7 @@ def test_case_open_gives_sequential_references_per_year():
 @pytest.mark.django_db
 def test_case_open_refuses_level_1():
     with pytest.raises(ApplicationError):
-        case_open(actor=UserFactory(), person=PersonFactory(), team=TeamFactory(), level=1)
+        case_open(actor=UserFactory(roles=["supervisor"]), person=PersonFactory(), team=TeamFactory(), level=1)
     assert not Case.objects.exists()
 
 
@@ -38,7 +39,8 @@ def test_case_open_refuses_level_1():
 def test_case_open_derives_minor_flag_from_birth_date():
     tz = timezone.get_current_timezone()
     person = PersonFactory(birth_date=datetime.date(2008, 11, 23))
-    team, actor = TeamFactory(), UserFactory()
+    team = TeamFactory()
+    actor = UserFactory(team=team, roles=["supervisor"])
     minor_case = case_open(actor=actor, person=person, team=team, level=2,
                            opened_at=datetime.datetime(2026, 11, 22, 23, 30, tzinfo=tz))
     adult_case = case_open(actor=actor, person=person, team=team, level=2,
@@ -50,7 +52,7 @@ def test_case_open_derives_minor_flag_from_birth_date():
 @pytest.mark.django_db
 def test_case_minor_flag_refresh_flips_on_the_18th_birthday():
     person = PersonFactory(birth_date=datetime.date(2008, 11, 23))
-    case = case_open(actor=UserFactory(), person=person, team=TeamFactory(), level=2,
+    case = case_open(actor=UserFactory(roles=["supervisor"]), person=person, team=TeamFactory(), level=2,
                      opened_at=datetime.datetime(2025, 1, 1, tzinfo=timezone.get_current_timezone()))
     assert case.is_minor is True
     assert case_minor_flag_refresh(case=case, on=datetime.date(2026, 11, 22)) is False
@@ -63,7 +65,8 @@ def test_case_minor_flag_refresh_flips_on_the_18th_birthday():
 def test_case_open_concurrent_writers_never_share_a_reference():
     if connection.vendor != "postgresql":
         pytest.fail("concurrency is only meaningful on PostgreSQL (run make test)")
-    team, actor = TeamFactory(), UserFactory()
+    team = TeamFactory()
+    actor = UserFactory(team=team, roles=["supervisor"])
     people = [PersonFactory() for _ in range(8)]
     errors = []
 
@@ -83,3 +86,21 @@ def test_case_open_concurrent_writers_never_share_a_reference():
     assert not errors
     references = list(Case.objects.values_list("reference", flat=True))
     assert len(references) == len(set(references)) == 8
+
+
+@pytest.mark.django_db
+def test_case_open_refused_for_roles_outside_case_work():
+    for role in ("mentor", "auditor", "bbu_liaison", "child_consultant", "partner_intake"):
+        with pytest.raises(ApplicationError):
+            case_open(actor=UserFactory(roles=[role]), person=PersonFactory(), team=TeamFactory(), level=2)
+    assert not Case.objects.exists()
+
+
+@pytest.mark.django_db
+def test_case_open_responsible_must_be_a_caseworker_of_the_team():
+    team = TeamFactory()
+    supervisor = UserFactory(team=team, roles=["supervisor"])
+    for responsible in (UserFactory(team=team, roles=["mentor"]), UserFactory(roles=["caseworker"])):
+        with pytest.raises(ApplicationError):
+            case_open(actor=supervisor, person=PersonFactory(), team=team, level=2, responsible=responsible)
+    assert not Case.objects.exists()

@@ -12,8 +12,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize("justification", ["", "   ", "\n\t", None])
 def test_decision_record_refuses_empty_justification(justification):
-    case = CaseFactory()
     actor = UserFactory(roles=["caseworker"])
+    case = CaseFactory(responsible=actor)
     with pytest.raises(ApplicationError) as excinfo:
         decision_record(actor=actor, kind=Decision.Kind.LEVEL_CHANGE, case=case, justification=justification)
     assert excinfo.value.message == JUSTIFICATION_REQUIRED
@@ -22,15 +22,15 @@ def test_decision_record_refuses_empty_justification(justification):
 
 
 def test_decision_record_refuses_missing_decider():
-    case = CaseFactory()
+    case = CaseFactory(responsible=UserFactory(roles=["caseworker"]))
     with pytest.raises(ApplicationError):
         decision_record(actor=None, kind=Decision.Kind.CLOSURE, case=case, justification="Mål nået.")
     assert not Decision.objects.exists()
 
 
 def test_decision_record_stores_justification_and_decider():
-    case = CaseFactory()
     actor = UserFactory(roles=["supervisor"])
+    case = CaseFactory(team=actor.team)
     decision = decision_record(
         actor=actor, kind=Decision.Kind.PLAN_APPROVAL, case=case, justification="  Planen er realistisk.  "
     )
@@ -64,8 +64,8 @@ def test_decision_records_minor_status_at_decision_date():
 
     from django.utils import timezone
 
-    case = CaseFactory(person__birth_date=datetime.date(2008, 11, 23))
-    actor = UserFactory()
+    actor = UserFactory(roles=["caseworker"])
+    case = CaseFactory(person__birth_date=datetime.date(2008, 11, 23), responsible=actor)
     tz = timezone.get_current_timezone()
     before = datetime.datetime(2026, 11, 22, 12, 0, tzinfo=tz)
     on_birthday = datetime.datetime(2026, 11, 23, 12, 0, tzinfo=tz)
@@ -73,3 +73,11 @@ def test_decision_records_minor_status_at_decision_date():
     second = decision_record(actor=actor, kind="other", case=case, justification="b", decided_at=on_birthday)
     assert first.subject_was_minor is True
     assert second.subject_was_minor is False
+
+
+def test_decision_record_refused_without_access_to_the_case():
+    case = CaseFactory(responsible=UserFactory(roles=["caseworker"]))
+    outsider = UserFactory(roles=["caseworker"])
+    with pytest.raises(ApplicationError):
+        decision_record(actor=outsider, kind=Decision.Kind.OTHER, case=case, justification="Begrundet.")
+    assert not Decision.objects.exists()

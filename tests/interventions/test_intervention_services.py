@@ -12,15 +12,16 @@ pytestmark = pytest.mark.django_db
 
 
 def test_intervention_propose_refused_on_closed_case():
-    case = CaseFactory(status=Case.Status.CLOSED)
+    actor = UserFactory(roles=["caseworker"])
+    case = CaseFactory(status=Case.Status.CLOSED, responsible=actor)
     with pytest.raises(ApplicationError):
-        intervention_propose(actor=UserFactory(), case=case, kind=Intervention.Kind.MENTOR)
+        intervention_propose(actor=actor, case=case, kind=Intervention.Kind.MENTOR)
     assert not Intervention.objects.exists()
 
 
 def test_intervention_start_needs_provider_for_mentor():
-    actor = UserFactory()
-    intervention = intervention_propose(actor=actor, case=CaseFactory(), kind=Intervention.Kind.MENTOR)
+    actor = UserFactory(roles=["caseworker"])
+    intervention = intervention_propose(actor=actor, case=CaseFactory(responsible=actor), kind=Intervention.Kind.MENTOR)
     with pytest.raises(ApplicationError) as excinfo:
         intervention_start(actor=actor, intervention=intervention, started_on=datetime.date(2026, 1, 5))
     assert excinfo.value.field == "provider"
@@ -29,9 +30,9 @@ def test_intervention_start_needs_provider_for_mentor():
 
 
 def test_intervention_start_with_provider_becomes_active_once():
-    actor, mentor = UserFactory(), UserFactory(roles=["mentor"])
+    actor, mentor = UserFactory(roles=["caseworker"]), UserFactory(roles=["mentor"])
     intervention = intervention_propose(
-        actor=actor, case=CaseFactory(), kind=Intervention.Kind.MENTOR, provider=mentor
+        actor=actor, case=CaseFactory(responsible=actor), kind=Intervention.Kind.MENTOR, provider=mentor
     )
     intervention_start(actor=actor, intervention=intervention, started_on=datetime.date(2026, 1, 5))
     intervention.refresh_from_db()
@@ -39,3 +40,14 @@ def test_intervention_start_with_provider_becomes_active_once():
     assert intervention.started_on == datetime.date(2026, 1, 5)
     with pytest.raises(ApplicationError):
         intervention_start(actor=actor, intervention=intervention, started_on=datetime.date(2026, 1, 6))
+
+
+def test_intervention_propose_refused_without_change_access_and_for_non_provider():
+    worker = UserFactory(roles=["caseworker"])
+    case = CaseFactory(responsible=worker)
+    with pytest.raises(ApplicationError):
+        intervention_propose(actor=UserFactory(roles=["caseworker"]), case=case, kind=Intervention.Kind.MENTOR)
+    with pytest.raises(ApplicationError):
+        intervention_propose(actor=worker, case=case, kind=Intervention.Kind.MENTOR,
+                             provider=UserFactory(roles=["auditor"]))
+    assert not Intervention.objects.exists()

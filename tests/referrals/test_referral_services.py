@@ -9,10 +9,17 @@ from tests.factories import PersonFactory, TeamFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
+TEAM = "Koordineringsenheden"
+
+
+def _worker():
+    return UserFactory(team=TeamFactory(name=TEAM), roles=["caseworker"])
+
+
 def _register(**overrides):
     values = {
-        "actor": UserFactory(roles=["caseworker"]),
-        "team": TeamFactory(),
+        "actor": _worker(),
+        "team": TeamFactory(name=TEAM),
         "channel": Referral.Channel.PHONE,
         "referrer_type": Referral.ReferrerType.PRIMARY_SCHOOL,
         "concern_text": "Fiktiv bekymring om en elev.",
@@ -50,7 +57,7 @@ def test_referral_register_anonymous_keeps_no_referrer_identity():
 
 def test_referral_screen_records_decision_and_closes_unfounded():
     referral = _register()
-    actor = UserFactory(roles=["caseworker"])
+    actor = _worker()
     referral_screen(actor=actor, referral=referral, outcome=Referral.Outcome.UNFOUNDED,
                     justification="Ingen konkrete tegn.", members_present="SSP, DKS")
     referral.refresh_from_db()
@@ -64,7 +71,7 @@ def test_referral_screen_records_decision_and_closes_unfounded():
 
 def test_referral_screen_refuses_second_screening_and_blank_justification():
     referral = _register()
-    actor = UserFactory()
+    actor = _worker()
     with pytest.raises(ApplicationError):
         referral_screen(actor=actor, referral=referral, outcome=Referral.Outcome.UNFOUNDED, justification=" ")
     referral.refresh_from_db()
@@ -73,3 +80,19 @@ def test_referral_screen_refuses_second_screening_and_blank_justification():
     with pytest.raises(ApplicationError):
         referral_screen(actor=actor, referral=referral, outcome=Referral.Outcome.UNFOUNDED, justification="Igen.")
     assert referral.decisions.count() == 1
+
+
+def test_referral_register_refused_for_other_team_and_providers():
+    for actor in (UserFactory(roles=["caseworker"]), UserFactory(team=TeamFactory(name=TEAM), roles=["mentor"])):
+        with pytest.raises(ApplicationError):
+            _register(actor=actor)
+    assert not Referral.objects.exists()
+
+
+def test_referral_screen_refused_for_caseworker_of_another_team():
+    referral = _register()
+    with pytest.raises(ApplicationError):
+        referral_screen(actor=UserFactory(roles=["caseworker"]), referral=referral,
+                        outcome=Referral.Outcome.UNFOUNDED, justification="Begrundet.")
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.RECEIVED

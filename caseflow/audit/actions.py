@@ -1,0 +1,65 @@
+"""Every auditable action, in one enum (style.md §3: dotted past tense, no free strings)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    CASE_VIEWED = "case.viewed", _("Case viewed")
+    CASE_LISTED = "case.listed", _("Case list viewed")
+    CASE_OPENED = "case.opened", _("Case opened")
+    CASE_CHANGED = "case.changed", _("Case changed")
+    CASE_REASSIGNED = "case.reassigned", _("Case reassigned")
+    CASE_MINOR_FLAG_CHANGED = "case.minor_flag_changed", _("Minor flag changed")
+    CASE_CLOSED = "case.closed", _("Case closed")
+    CASE_HISTORY_VIEWED = "case.history_viewed", _("Case history viewed")
+
+    DECISION_RECORDED = "decision.recorded", _("Decision recorded")
+
+    REFERRAL_REGISTERED = "referral.registered", _("Referral registered")
+    REFERRAL_VIEWED = "referral.viewed", _("Referral viewed")
+    REFERRAL_LISTED = "referral.listed", _("Referral list viewed")
+    REFERRAL_SCREENED = "referral.screened", _("Referral screened")
+
+    INTERVENTION_PROPOSED = "intervention.proposed", _("Intervention proposed")
+    INTERVENTION_STARTED = "intervention.started", _("Intervention started")
+    INTERVENTION_MATCHED = "intervention.matched", _("Intervention provider matched")
+    INTERVENTION_VIEWED = "intervention.viewed", _("Intervention viewed")
+
+    PERSON_SEARCHED = "person.searched", _("Person search")
+    PERSON_CPR_REVEALED = "person.cpr_revealed", _("CPR number revealed")
+
+    ACCESS_GRANTED = "access.granted", _("Access granted")
+    ACCESS_REVOKED = "access.revoked", _("Access revoked")
+    ACCESS_DENIED = "access.denied", _("Access denied")
+    BREAK_GLASS_OPENED = "access.break_glass_opened", _("Emergency access opened")
+    BREAK_GLASS_REVIEWED = "access.break_glass_reviewed", _("Emergency access reviewed")
+
+    LOGIN = "auth.logged_in", _("Signed in")
+    LOGIN_FAILED = "auth.login_failed", _("Sign-in failed")
+    LOGOUT = "auth.logged_out", _("Signed out")
+
+    EXPORT_CREATED = "export.created", _("Export created")
+    DOCUMENT_DOWNLOADED = "document.downloaded", _("Document downloaded")
+
+    AUDIT_SEARCHED = "audit.searched", _("Audit log searched")
+    AUDIT_EXPORTED = "audit.exported", _("Audit log exported")
+    AUDIT_PRUNED = "audit.pruned", _("Old read events pruned")
+    AUDIT_USER_LOG_VIEWED = "audit.user_log_viewed", _("User access log viewed")
+    AUDIT_HEAD_EXPORTED = "audit.head_exported", _("Audit chain head exported")
+
+    WORKFLOW_TASK_STARTED = "workflow.task_started", _("Workflow task started")
+    WORKFLOW_TASK_FINISHED = "workflow.task_finished", _("Workflow task finished")
+    WORKFLOW_TASK_FAILED = "workflow.task_failed", _("Workflow task failed")
+
+
+#: Verbs that make an action a *read*. Reads are pruned after
+#: ``CASEFLOW_AUDIT_READ_RETENTION_DAYS``; everything else is kept for the full retention of
+#: the case. The database trigger (migration 0002) repeats this rule: it lets the prune
+#: function delete only rows whose action ends in one of these verbs.
+READ_VERBS = ("viewed", "listed", "searched")
+
+#: ``case.viewed``, ``case.history_viewed``, ``person.searched``, ``audit.user_log_viewed`` ...
+#: Not reads in this sense: ``person.cpr_revealed``, ``document.downloaded`` and the exports,
+#: which carry personal data out of the case and are kept as long as the writes.
+READ_ACTIONS = frozenset(action for action in AuditAction if action.value.endswith(READ_VERBS))

@@ -1,0 +1,153 @@
+"""The audit tables.
+
+The models are ``managed = False`` (see ``caseflow/audit/models.py``: Django's ``flush``
+must never try to empty the append-only trail), so the tables are created here through
+``SeparateDatabaseAndState``: the database side creates them like managed models (table,
+indexes, constraints), the state side records them as unmanaged. A later schema change
+needs the same pattern, written by hand: the autodetector does not follow unmanaged models.
+"""
+
+import django.db.models.deletion
+import django.utils.timezone
+from django.conf import settings
+from django.db import migrations, models
+
+ACTION_CHOICES = [
+    ("case.viewed", "Case viewed"),
+    ("case.listed", "Case list viewed"),
+    ("case.opened", "Case opened"),
+    ("case.changed", "Case changed"),
+    ("case.reassigned", "Case reassigned"),
+    ("case.minor_flag_changed", "Minor flag changed"),
+    ("case.closed", "Case closed"),
+    ("case.history_viewed", "Case history viewed"),
+    ("decision.recorded", "Decision recorded"),
+    ("referral.registered", "Referral registered"),
+    ("referral.viewed", "Referral viewed"),
+    ("referral.listed", "Referral list viewed"),
+    ("referral.screened", "Referral screened"),
+    ("intervention.proposed", "Intervention proposed"),
+    ("intervention.matched", "Intervention provider matched"),
+    ("intervention.started", "Intervention started"),
+    ("intervention.viewed", "Intervention viewed"),
+    ("person.searched", "Person search"),
+    ("person.cpr_revealed", "CPR number revealed"),
+    ("access.granted", "Access granted"),
+    ("access.revoked", "Access revoked"),
+    ("access.denied", "Access denied"),
+    ("access.break_glass_opened", "Emergency access opened"),
+    ("access.break_glass_reviewed", "Emergency access reviewed"),
+    ("auth.logged_in", "Signed in"),
+    ("auth.login_failed", "Sign-in failed"),
+    ("auth.logged_out", "Signed out"),
+    ("export.created", "Export created"),
+    ("document.downloaded", "Document downloaded"),
+    ("audit.searched", "Audit log searched"),
+    ("audit.exported", "Audit log exported"),
+    ("audit.pruned", "Old read events pruned"),
+    ("audit.user_log_viewed", "User access log viewed"),
+    ("audit.head_exported", "Audit chain head exported"),
+    ("workflow.task_started", "Workflow task started"),
+    ("workflow.task_finished", "Workflow task finished"),
+    ("workflow.task_failed", "Workflow task failed"),
+]
+
+
+def audit_event(*, managed):
+    return migrations.CreateModel(
+        name="AuditEvent",
+        fields=[
+            ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+            ("sequence", models.BigIntegerField(editable=False, unique=True, verbose_name="sequence number")),
+            ("occurred_at", models.DateTimeField(editable=False, verbose_name="time")),
+            (
+                "actor",
+                models.ForeignKey(
+                    blank=True,
+                    db_constraint=False,
+                    db_index=False,
+                    editable=False,
+                    null=True,
+                    on_delete=django.db.models.deletion.PROTECT,
+                    related_name="audit_events",
+                    to=settings.AUTH_USER_MODEL,
+                    verbose_name="actor",
+                ),
+            ),
+            ("actor_username", models.CharField(blank=True, max_length=150, verbose_name="actor's user name")),
+            ("actor_role", models.CharField(blank=True, max_length=255, verbose_name="actor's roles")),
+            (
+                "system_actor",
+                models.CharField(
+                    blank=True, help_text="For example the task that acted.", max_length=200,
+                    verbose_name="system actor",
+                ),
+            ),
+            ("action", models.CharField(choices=ACTION_CHOICES, max_length=64, verbose_name="action")),
+            ("target_type", models.CharField(blank=True, max_length=100, verbose_name="target type")),
+            ("target_id", models.CharField(blank=True, max_length=64, verbose_name="target id")),
+            ("case_id", models.BigIntegerField(blank=True, null=True, verbose_name="case id")),
+            ("purpose", models.CharField(blank=True, max_length=200, verbose_name="purpose")),
+            ("reason", models.CharField(blank=True, max_length=500, verbose_name="reason")),
+            ("changes", models.JSONField(blank=True, default=dict, verbose_name="changes")),
+            ("extra", models.JSONField(blank=True, default=dict, verbose_name="details")),
+            ("request_id", models.CharField(blank=True, max_length=64, verbose_name="request id")),
+            ("ip", models.CharField(blank=True, max_length=45, verbose_name="IP address")),
+            ("user_agent", models.CharField(blank=True, max_length=256, verbose_name="user agent")),
+            ("prev_hash", models.CharField(max_length=64, verbose_name="previous hash")),
+            ("hash", models.CharField(max_length=64, verbose_name="hash")),
+        ],
+        options={
+            "verbose_name": "audit event",
+            "verbose_name_plural": "audit events",
+            "ordering": ["sequence"],
+            "managed": managed,
+            "indexes": [
+                models.Index(fields=["case_id", "sequence"], name="audit_event_case_seq_idx"),
+                models.Index(fields=["actor", "occurred_at"], name="audit_event_actor_time_idx"),
+                models.Index(fields=["action", "occurred_at"], name="audit_event_action_time_idx"),
+            ],
+        },
+    )
+
+
+def audit_anchor(*, managed):
+    return migrations.CreateModel(
+        name="AuditAnchor",
+        fields=[
+            ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+            ("prune_sequence", models.BigIntegerField(db_index=True, verbose_name="pruning event")),
+            ("pruned_from_sequence", models.BigIntegerField(verbose_name="first pruned sequence number")),
+            ("first_retained_sequence", models.BigIntegerField(verbose_name="first retained sequence number")),
+            ("prev_hash", models.CharField(max_length=64, verbose_name="previous hash")),
+            ("deleted_count", models.PositiveIntegerField(verbose_name="events deleted")),
+            ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created")),
+        ],
+        options={
+            "verbose_name": "audit anchor",
+            "verbose_name_plural": "audit anchors",
+            "ordering": ["first_retained_sequence", "pruned_from_sequence"],
+            "managed": managed,
+            "constraints": [
+                models.UniqueConstraint(
+                    fields=["first_retained_sequence", "pruned_from_sequence"], name="audit_anchor_gap_uniq"
+                ),
+            ],
+        },
+    )
+
+
+class Migration(migrations.Migration):
+
+    initial = True
+
+    dependencies = [
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            database_operations=[audit_event(managed=True), audit_anchor(managed=True)],
+            state_operations=[audit_event(managed=False), audit_anchor(managed=False)],
+        ),
+    ]

@@ -1,0 +1,139 @@
+"""Object grants in guardian's direct foreign-key tables (design.md §3 "Permissions").
+
+Each row says that a user (or group) may reach one object, why (``kind``), who granted
+it and until when. What a grant allows is not stored per row: the policy reads the
+rules for the grant's kind (``permissions.rules``). Grants are written only by the
+services in ``permissions.services``.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+
+class GrantKind(models.TextChoices):
+    ASSIGNED = "assigned", _("Responsible caseworker")
+    CO_WORKER = "co_worker", _("Co-worker")
+    CONSULTANT = "consultant", _("Child-focused consultant")
+    BBU = "bbu", _("BBU contact")
+    PROVIDER = "provider", _("Intervention provider")
+    BREAK_GLASS = "break_glass", _("Emergency access")
+    STAND_IN = "stand_in", _("Temporary stand-in")
+
+
+class GrantFields(models.Model):
+    kind = models.CharField(_("kind"), max_length=16, choices=GrantKind.choices)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    valid_until = models.DateTimeField(
+        _("valid until"), null=True, blank=True, help_text=_("Empty: until revoked.")
+    )
+    created_at = models.DateTimeField(_("granted"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class CaseUserGrant(UserObjectPermissionBase, GrantFields):
+    content_object = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="user_grants")
+
+    class Meta:
+        verbose_name = _("case grant (user)")
+        verbose_name_plural = _("case grants (user)")
+        unique_together = [("user", "permission", "content_object", "kind")]
+        indexes = [models.Index(fields=["user", "content_object"], name="perm_caseuser_user_obj")]
+
+
+class CaseGroupGrant(GroupObjectPermissionBase, GrantFields):
+    content_object = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="group_grants")
+
+    class Meta:
+        verbose_name = _("case grant (group)")
+        verbose_name_plural = _("case grants (group)")
+        unique_together = [("group", "permission", "content_object", "kind")]
+        indexes = [models.Index(fields=["group", "content_object"], name="perm_casegroup_group_obj")]
+
+
+class ReferralUserGrant(UserObjectPermissionBase, GrantFields):
+    content_object = models.ForeignKey(
+        "referrals.Referral", on_delete=models.CASCADE, related_name="user_grants"
+    )
+
+    class Meta:
+        verbose_name = _("referral grant (user)")
+        verbose_name_plural = _("referral grants (user)")
+        unique_together = [("user", "permission", "content_object", "kind")]
+
+
+class ReferralGroupGrant(GroupObjectPermissionBase, GrantFields):
+    content_object = models.ForeignKey(
+        "referrals.Referral", on_delete=models.CASCADE, related_name="group_grants"
+    )
+
+    class Meta:
+        verbose_name = _("referral grant (group)")
+        verbose_name_plural = _("referral grants (group)")
+        unique_together = [("group", "permission", "content_object", "kind")]
+
+
+class InterventionUserGrant(UserObjectPermissionBase, GrantFields):
+    content_object = models.ForeignKey(
+        "interventions.Intervention", on_delete=models.CASCADE, related_name="user_grants"
+    )
+
+    class Meta:
+        verbose_name = _("intervention grant (user)")
+        verbose_name_plural = _("intervention grants (user)")
+        unique_together = [("user", "permission", "content_object", "kind")]
+        indexes = [models.Index(fields=["user", "content_object"], name="perm_intuser_user_obj")]
+
+
+class InterventionGroupGrant(GroupObjectPermissionBase, GrantFields):
+    content_object = models.ForeignKey(
+        "interventions.Intervention", on_delete=models.CASCADE, related_name="group_grants"
+    )
+
+    class Meta:
+        verbose_name = _("intervention grant (group)")
+        verbose_name_plural = _("intervention grants (group)")
+        unique_together = [("group", "permission", "content_object", "kind")]
+
+
+class BreakGlassAccess(models.Model):
+    """An emergency opening of a case (nødadgang): the reason, the time box and the
+    supervisor's review afterwards."""
+
+    class Review(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        JUSTIFIED = "justified", _("Justified")
+        NOT_JUSTIFIED = "not_justified", _("Not justified")
+
+    case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE,
+                             related_name="break_glass_accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT,
+                             related_name="break_glass_accesses")
+    reason = models.TextField(_("reason"))
+    opened_at = models.DateTimeField(_("opened"))
+    expires_at = models.DateTimeField(_("expires"))
+    review = models.CharField(_("review"), max_length=16, choices=Review.choices, default=Review.PENDING)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"),
+                                    on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("emergency access")
+        verbose_name_plural = _("emergency accesses")
+        ordering = ["-opened_at", "-pk"]
+        indexes = [models.Index(fields=["review", "opened_at"])]
+
+    def __str__(self):
+        return f"{self.user} → {self.case} ({self.opened_at:%Y-%m-%d %H:%M})"
