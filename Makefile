@@ -14,6 +14,7 @@ help:
 	@echo "make test   - the whole suite on throwaway PostgreSQL + Redis + a real Celery worker"
 	@echo "make lint   - ruff"
 	@echo "make stack  - production topology on loopback: PostgreSQL, Redis, gunicorn, Celery worker and beat"
+	@echo "make bench  - benchmarks on a real PostgreSQL (audit trail so far)"
 	@echo "make messages - refresh and compile the Danish catalogue"
 
 check-python:
@@ -47,6 +48,9 @@ lint: $(DEV_STAMP)
 
 format: $(DEV_STAMP)
 	$(VENV)/bin/ruff check --fix .
+
+bench: $(DEV_STAMP)
+	$(PY) scripts/bench.py $(BENCH_ARGS)
 
 stack: $(RUNTIME_STAMP)
 	$(PY) scripts/stack.py

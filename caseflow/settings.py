@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "caseflow.core.apps.CaseflowStaticFilesConfig",
     "guardian",
+    "rest_framework",
+    "drf_spectacular",
     "viewflow",
     "viewflow.workflow",
     "caseflow.core",
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
     "caseflow.referrals",
     "caseflow.cases",
     "caseflow.interventions",
+    "caseflow.intake",
     "caseflow.demo",
     "permissions.apps.PermissionsConfig",
     "workflows",
@@ -265,6 +268,28 @@ CASEFLOW_DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo")
 # Break-the-glass (nødadgang): how long an emergency grant lasts.
 CASEFLOW_BREAK_GLASS_MINUTES = env.int("CASEFLOW_BREAK_GLASS_MINUTES", default=120)
 
+# How far back duplicate detection looks at closed referrals and cases.
+CASEFLOW_DUPLICATE_WINDOW_DAYS = env.int("CASEFLOW_DUPLICATE_WINDOW_DAYS", default=365)
+
+# --------------------------------------------------------------------------- partner intake API (caseflow/intake)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["caseflow.intake.authentication.PartnerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["caseflow.intake.throttling.PartnerTokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"partner": env.str("CASEFLOW_API_RATE", default="60/min")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Caseflow partner intake API",
+    "DESCRIPTION": "Partners (schools, police) submit concern referrals; the answer is a receipt.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
 # --------------------------------------------------------------------------- audit (caseflow/audit)
 
 # Read events (*.viewed, *.listed, *.searched) older than this are deleted by
@@ -279,4 +304,10 @@ CASEFLOW_AUDIT_HEAD_EXPORT_PATH = env.path(
 CELERY_BEAT_SCHEDULE["audit-head-export"] = {
     "task": "audit.tasks.audit_head_export_task",
     "schedule": env.float("CASEFLOW_AUDIT_HEAD_EXPORT_INTERVAL", default=24 * 60 * 60.0),
+}
+# Nightly pruning of read events past their retention (the chain stays verifiable from the
+# recorded anchor). retention_run (the retention issue) will take this over.
+CELERY_BEAT_SCHEDULE["audit-prune-reads"] = {
+    "task": "audit.tasks.audit_prune_reads_task",
+    "schedule": 24 * 60 * 60.0,
 }

@@ -12,8 +12,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("cases/", include("caseflow.cases.urls")),
+    path("referrals/", include("caseflow.referrals.urls")),
     path("interventions/", include("caseflow.interventions.urls")),
     path("people/", include("caseflow.people.urls")),
     path("access/", include("permissions.urls")),
+    path("audit/", include("caseflow.audit.urls")),
+    path("api/", include("caseflow.intake.urls")),
     path("admin/", admin.site.urls),
 ]

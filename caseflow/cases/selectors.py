@@ -6,10 +6,12 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from caseflow.audit.actions import AuditAction
+from caseflow.audit.selectors import audit_events_for_case
 from caseflow.audit.services import audit_record
 from caseflow.interventions.models import Intervention
 from caseflow.referrals.models import Referral
-from permissions.policy import visible_cases
+from permissions.policy import AccessDenied, case_actions, visible_cases
+from permissions.rules import Action
 
 from .models import Case
 
@@ -54,6 +56,34 @@ def case_get_for(*, actor, case_id, purpose=PURPOSE_CASE_WORK) -> Case:
         raise Http404
     audit_record(actor=actor, action=AuditAction.CASE_VIEWED, target=case, purpose=purpose)
     return case
+
+
+PURPOSE_SUPERVISION = "supervision"
+HISTORY_EVENTS_PER_PAGE = 200
+
+
+def case_history_for(*, actor, case_id, page_number=1, purpose=PURPOSE_SUPERVISION):
+    """A case's complete history for its supervisor: decisions with justifications and
+    deciders, and every audit event about it (workflow steps, grants, who viewed what
+    and when, exports), newest first. Returns (case, decisions, page of events).
+
+    Invisible cases answer 404 (``access.denied``); a visible case without the
+    history right raises ``AccessDenied``. The read is one ``case.history_viewed`` event."""
+    case = visible_cases(actor).select_related("person", "responsible", "team").filter(pk=case_id).first()
+    if case is None:
+        audit_record(actor=actor, action=AuditAction.ACCESS_DENIED, target_type="cases.case",
+                     target_id=str(case_id), case_id=_int_or_none(case_id), purpose=purpose)
+        raise Http404
+    if Action.VIEW_HISTORY not in case_actions(actor, case):
+        audit_record(actor=actor, action=AuditAction.ACCESS_DENIED, target=case, purpose=purpose,
+                     extra={"wanted": Action.VIEW_HISTORY})
+        raise AccessDenied(Action.VIEW_HISTORY)
+    decisions = list(case.decisions.select_related("decided_by").order_by("-decided_at", "-pk"))
+    events = audit_events_for_case(case_id=case.pk).order_by("-sequence")
+    page = Paginator(events, HISTORY_EVENTS_PER_PAGE).get_page(page_number)
+    audit_record(actor=actor, action=AuditAction.CASE_HISTORY_VIEWED, target=case, purpose=purpose,
+                 extra={"page": page.number, "sequences": [event.sequence for event in page.object_list]})
+    return case, decisions, page
 
 
 def _int_or_none(value):

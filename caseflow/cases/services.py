@@ -131,6 +131,7 @@ def case_minor_flag_refresh(*, case: Case, on=None, actor=None) -> bool:
     the consultants' access follows. Returns whether the flag changed. Run by the
     system (``actor`` None) for the turning-18 check."""
     on = on or timezone.localdate()
+    case = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
     is_minor = case.person.is_minor_on(on)
     if is_minor == case.is_minor:
         return False

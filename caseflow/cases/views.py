@@ -5,7 +5,7 @@ from permissions.mixins import SelectorObjectMixin
 from permissions.policy import case_actions
 from permissions.rules import Action
 
-from .selectors import case_get_for, case_page_for
+from .selectors import case_get_for, case_history_for, case_page_for
 
 
 class CaseListView(LoginRequiredMixin, TemplateView):
@@ -29,8 +29,22 @@ class CaseDetailView(SelectorObjectMixin, DetailView):
         actions = case_actions(self.request.user, self.object)
         return super().get_context_data(
             may_view_file=Action.VIEW_FILE in actions,
+            may_view_history=Action.VIEW_HISTORY in actions,
             may_view_referrer=Action.VIEW_REFERRER in actions,
             may_change=Action.CHANGE in actions,
             may_view_restricted=Action.VIEW_RESTRICTED in actions,
             **kwargs,
         )
+
+
+class CaseHistoryView(LoginRequiredMixin, TemplateView):
+    """The supervisor's audit of a case: decisions and every event, newest first."""
+
+    template_name = "cases/case_history.html"
+
+    def get_context_data(self, **kwargs):
+        case, decisions, page = case_history_for(
+            actor=self.request.user, case_id=self.kwargs["pk"], page_number=self.request.GET.get("page") or 1
+        )
+        return super().get_context_data(case=case, decisions=decisions, events=page.object_list, page_obj=page,
+                                        **kwargs)

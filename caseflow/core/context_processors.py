@@ -8,10 +8,14 @@ def navigation(request):
         return {"nav": {}}
     return {
         "nav": {
-            "cases": True,
+            "cases": any(user.has_role(r) for r in (Role.CASEWORKER, Role.SUPERVISOR, Role.CHILD_CONSULTANT,
+                                                    Role.BBU_LIAISON)),
             "person_search": any(user.has_role(r) for r in (Role.CASEWORKER, Role.SUPERVISOR,
                                                              Role.CHILD_CONSULTANT)),
             "emergency_reviews": user.has_role(Role.SUPERVISOR),
+            "audit": user.has_role(Role.AUDITOR) or user.has_role(Role.SUPERVISOR),
+            "register_referral": bool(user.team_id) and any(
+                user.has_role(r) for r in (Role.CASEWORKER, Role.SUPERVISOR)),
             "admin": user.is_superuser,
         }
     }

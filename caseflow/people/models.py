@@ -10,8 +10,9 @@ class Person(models.Model):
 
     Many referrals arrive without a CPR number, so name and birth date are enough and
     every identifying field is optional. The CPR number is never stored in clear text:
-    ``cpr_encrypted`` holds the ciphertext and ``cpr_index`` a keyed hash for exact
-    search (both filled by the intake services).
+    ``cpr_encrypted`` holds the ciphertext, ``cpr_index`` a keyed hash for exact
+    search and ``cpr_masked`` the ``DDMMYY-****`` display form (all three filled by
+    ``people.services.person_identify``; see ``people.cpr``). One person per CPR number.
     """
 
     class Gender(models.TextChoices):
@@ -30,6 +31,7 @@ class Person(models.Model):
     cpr_index = models.CharField(
         _("CPR search index"), max_length=64, blank=True, db_index=True, editable=False
     )
+    cpr_masked = models.CharField(_("CPR number (masked)"), max_length=11, blank=True, editable=False)
     address = models.CharField(_("address"), max_length=255, blank=True)
     district = models.CharField(_("district"), max_length=120, blank=True)
     school_or_workplace = models.CharField(_("school or workplace"), max_length=255, blank=True)
@@ -43,6 +45,11 @@ class Person(models.Model):
         verbose_name_plural = _("people")
         ordering = ["last_name", "first_name", "pk"]
         indexes = [models.Index(fields=["last_name", "first_name", "birth_date"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cpr_index"], condition=~models.Q(cpr_index=""), name="people_person_cpr_index_unique"
+            ),
+        ]
 
     def __str__(self):
         return self.full_name or str(_("Unknown person"))
@@ -50,6 +57,16 @@ class Person(models.Model):
     @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    @property
+    def has_cpr(self) -> bool:
+        return bool(self.cpr_index)
+
+    @property
+    def cpr_display(self) -> str:
+        """The CPR number as shown: ``DDMMYY-****``, or "" without one. The full
+        number only through ``people.services.person_cpr_reveal`` (audited)."""
+        return self.cpr_masked
 
     def age_on(self, on=None) -> int | None:
         if self.birth_date is None:

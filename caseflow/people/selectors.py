@@ -1,13 +1,21 @@
-"""Person search across cases (duplicate detection without leaking content)."""
+"""Person search across cases and referrals (duplicate detection without leaking content)."""
 
+import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
 from caseflow.cases.models import Case
-from permissions.policy import visible_cases
+from caseflow.referrals.models import Referral
+from permissions.policy import visible_cases, visible_referrals
+
+from .cpr import cpr_birth_date, cpr_clean_or_error, cpr_index
+from .models import Person
 
 MAX_RESULTS = 50
 
@@ -65,3 +73,131 @@ def person_search_for(*, actor, query: str, birth_date=None) -> list[PersonHit]:
                                       "birth_date": birth_date.isoformat() if birth_date else None},
                         "case_ids": [c.pk for c in cases]})
     return hits
+
+
+# --------------------------------------------------------------------------- duplicate detection
+
+PURPOSE_DUPLICATE_CHECK = "duplicate_check"
+MAX_DUPLICATE_HITS = 50
+
+STATUS_OPEN = _("Open")
+STATUS_CLOSED = _("Closed")
+
+
+@dataclass(frozen=True)
+class DuplicateHit:
+    """A possible duplicate: an open or recently closed case or referral about a person
+    with the same CPR number (``match="cpr"``) or the same first name, last name and
+    birth date (``match="name_birth_date"``).
+
+    For an object the actor may not see (``visible=False``) the hit says only that it
+    exists and whom to contact: ``reference`` is None, ``status_label`` only "Open" or
+    "Closed", ``contact`` the responsible caseworker (a case; its team without one) or
+    the team (a referral)."""
+
+    kind: str  # "case" | "referral"
+    match: str  # "cpr" | "name_birth_date"
+    object_id: int
+    reference: str | None
+    visible: bool
+    status_label: str
+    contact: str
+
+
+def _open_or_closed_since(cutoff) -> Q:
+    return Q(closed_at__isnull=True) | Q(closed_at__gte=cutoff)
+
+
+def duplicate_candidates_for(*, actor, cpr: str = "", first_name: str = "", last_name: str = "",
+                             birth_date=None, exclude_referral_id=None) -> list[DuplicateHit]:
+    """Open cases and referrals, and those closed within ``CASEFLOW_DUPLICATE_WINDOW_DAYS``,
+    about the same person: the same CPR number (exact, via the blind index), or the same
+    first and last name (case-insensitive) and birth date. Without a ``birth_date`` the
+    CPR number's is used; a person with another CPR number is never a name match.
+
+    Never merges anything. Cases first, then referrals, newest first; at most
+    :data:`MAX_DUPLICATE_HITS` of each. One ``person.searched`` event (purpose
+    ``duplicate_check``) with the criterion (whether a CPR number was given, never the
+    number) and the ids returned. Nothing to match on: an empty list and no event.
+    An invalid CPR number raises ``ApplicationError`` (field ``cpr``)."""
+    index = ""
+    if cpr and cpr.strip():
+        number = cpr_clean_or_error(cpr)
+        index = cpr_index(number)
+        birth_date = birth_date or cpr_birth_date(number)
+    first_name = (first_name or "").strip()
+    last_name = (last_name or "").strip()
+
+    person_match = Q(pk__in=[])
+    if index:
+        person_match |= Q(cpr_index=index)
+    by_name = first_name and last_name and birth_date is not None
+    if by_name:
+        name_match = Q(first_name__iexact=first_name, last_name__iexact=last_name, birth_date=birth_date)
+        if index:  # another CPR number is another person
+            name_match &= Q(cpr_index="")
+        person_match |= name_match
+    if not index and not by_name:
+        return []
+    persons = Person.objects.filter(person_match)
+
+    cutoff = timezone.now() - datetime.timedelta(days=settings.CASEFLOW_DUPLICATE_WINDOW_DAYS)
+    cases = list(
+        Case.objects.filter(person__in=persons).filter(_open_or_closed_since(cutoff))
+        .select_related("person", "responsible", "team").order_by("-opened_at", "-pk")[:MAX_DUPLICATE_HITS]
+    )
+    referrals_qs = Referral.objects.filter(person__in=persons).filter(_open_or_closed_since(cutoff))
+    if exclude_referral_id is not None:
+        referrals_qs = referrals_qs.exclude(pk=exclude_referral_id)
+    referrals = list(
+        referrals_qs.select_related("person", "team").order_by("-received_at", "-pk")[:MAX_DUPLICATE_HITS]
+    )
+    visible_case_ids = (
+        set(visible_cases(actor).filter(pk__in=[c.pk for c in cases]).values_list("pk", flat=True))
+        if cases else set()
+    )
+    visible_referral_ids = (
+        set(visible_referrals(actor).filter(pk__in=[r.pk for r in referrals]).values_list("pk", flat=True))
+        if referrals else set()
+    )
+
+    def match_of(person) -> str:
+        return "cpr" if index and person.cpr_index == index else "name_birth_date"
+
+    hits = []
+    for case in cases:
+        visible = case.pk in visible_case_ids
+        hits.append(DuplicateHit(
+            kind="case", match=match_of(case.person), object_id=case.pk,
+            reference=case.reference if visible else None, visible=visible,
+            status_label=str(case.get_status_display() if visible
+                             else STATUS_OPEN if case.closed_at is None else STATUS_CLOSED),
+            contact=str(case.responsible or case.team),
+        ))
+    for referral in referrals:
+        visible = referral.pk in visible_referral_ids
+        hits.append(DuplicateHit(
+            kind="referral", match=match_of(referral.person), object_id=referral.pk,
+            reference=referral.reference if visible else None, visible=visible,
+            status_label=str(referral.get_status_display() if visible
+                             else STATUS_OPEN if referral.closed_at is None else STATUS_CLOSED),
+            contact=str(referral.team),
+        ))
+    audit_record(
+        actor=actor, action=AuditAction.PERSON_SEARCHED, purpose=PURPOSE_DUPLICATE_CHECK,
+        extra={"criterion": {"cpr": bool(index), "name": " ".join(p for p in (first_name, last_name) if p),
+                             "birth_date": birth_date.isoformat() if birth_date else None},
+               "case_ids": [c.pk for c in cases], "referral_ids": [r.pk for r in referrals]},
+    )
+    return hits
+
+
+def person_closed_case_for(*, person) -> Case | None:
+    """The person's most recently closed case (to link a new referral for reopening),
+    or None. A case that has been reopened again counts as open."""
+    if person is None or person.pk is None:
+        return None
+    return (
+        Case.objects.filter(person_id=person.pk, closed_at__isnull=False)
+        .exclude(status__in=Case.OPEN_STATUSES).order_by("-closed_at", "-pk").first()
+    )

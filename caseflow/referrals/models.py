@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class Referral(models.Model):
     """A concern referral (bekymringshenvendelse), domain.md §2.1 and §3."""
 
+    CONCERN_MAX_LENGTH = 10_000
+
     class Channel(models.TextChoices):
         UNIT_HOTLINE = "unit_hotline", _("The unit's hotline")
         NATIONAL_HOTLINE = "national_hotline", _("National hotline")
@@ -110,6 +112,15 @@ class Referral(models.Model):
         blank=True,
         related_name="referrals",
     )
+    reopen_case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("closed case to reopen"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reopening_referrals",
+        help_text=_("Set when the person already has a closed case; screening decides whether it reopens."),
+    )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -125,3 +136,7 @@ class Referral(models.Model):
 
     def __str__(self):
         return self.reference
+
+    def get_warning_sign_labels(self) -> list[str]:
+        labels = dict(self.WarningSign.choices)
+        return [labels.get(code, code) for code in self.warning_signs]

@@ -1,6 +1,8 @@
 """Writes on referrals. The intake issue extends ``referral_register`` with CPR
 handling and duplicate detection; every entry point already calls it."""
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -8,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from caseflow.accounts.roles import Role
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
-from caseflow.cases.models import Decision
+from caseflow.cases.models import Case, Decision
 from caseflow.cases.services import decision_record
 from caseflow.core.exceptions import ApplicationError
 from caseflow.core.services import reference_next
@@ -20,6 +22,8 @@ REFERRAL_REFERENCE_PREFIX = "HV"
 CONCERN_REQUIRED = _("Describe the concern.")
 REGISTER_NOT_ALLOWED = _("You are not allowed to register referrals for this team.")
 SCREEN_NOT_ALLOWED = _("You are not allowed to screen this referral.")
+CONCERN_TOO_LONG = _("The concern may be at most %(limit)s characters.")
+RECEIVED_IN_FUTURE = _("The referral cannot be received in the future.")
 REGISTERING_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.PARTNER_INTAKE)
 
 
@@ -46,6 +50,10 @@ def referral_register(
         raise ApplicationError(REGISTER_NOT_ALLOWED)
     if not (concern_text or "").strip():
         raise ApplicationError(CONCERN_REQUIRED, field="concern_text")
+    if len(concern_text) > Referral.CONCERN_MAX_LENGTH:
+        raise ApplicationError(CONCERN_TOO_LONG % {"limit": Referral.CONCERN_MAX_LENGTH}, field="concern_text")
+    if received_at is not None and received_at > timezone.now() + timedelta(minutes=5):
+        raise ApplicationError(RECEIVED_IN_FUTURE, field="received_at")
     unknown = set(warning_signs) - set(Referral.WarningSign.values)
     if unknown:
         raise ApplicationError(_("Unknown warning sign."), field="warning_signs")
@@ -70,13 +78,25 @@ def referral_register(
         person=person,
         team=team,
         registered_by=actor,
+        reopen_case=_closed_case_of(person),
     )
     referral.full_clean()
     referral.save()
     audit_record(actor=actor, action=AuditAction.REFERRAL_REGISTERED, target=referral,
                  extra={"channel": channel, "referrer_type": referrer_type, "urgency": urgency,
-                        "person_id": getattr(person, "pk", None)})
+                        "person_id": getattr(person, "pk", None), "reopen_case_id": referral.reopen_case_id})
     return referral
+
+
+def _closed_case_of(person):
+    """A new concern about a person whose case is closed is linked to that case; the
+    screening (workflow issue) decides whether it reopens (same number, same history)."""
+    if person is None:
+        return None
+    return (
+        Case.objects.filter(person=person, closed_at__isnull=False).exclude(status__in=Case.OPEN_STATUSES)
+        .order_by("-closed_at").first()
+    )
 
 
 @transaction.atomic

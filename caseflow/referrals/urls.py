@@ -1,0 +1,10 @@
+from django.urls import path
+
+from .views import ReferralCreateView, ReferralDetailView
+
+app_name = "referrals"
+
+urlpatterns = [
+    path("new/", ReferralCreateView.as_view(), name="new"),
+    path("<int:pk>/", ReferralDetailView.as_view(), name="detail"),
+]

@@ -1,0 +1,76 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, FormView
+
+from caseflow.accounts.roles import Role
+from caseflow.core.exceptions import ApplicationError
+from caseflow.people.cpr import cpr_decrypt
+from caseflow.people.selectors import duplicate_candidates_for
+from caseflow.people.services import person_identify
+from permissions.mixins import SelectorObjectMixin
+from permissions.policy import referral_actions
+from permissions.rules import Action
+
+from .forms import ReferralForm
+from .selectors import referral_get_for
+from .services import referral_register
+
+REGISTERING_ROLES = (Role.CASEWORKER, Role.SUPERVISOR)
+
+
+class ReferralCreateView(LoginRequiredMixin, FormView):
+    template_name = "referrals/referral_form.html"
+    form_class = ReferralForm
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not (any(user.has_role(r) for r in REGISTERING_ROLES) and user.team_id):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        user = self.request.user
+        try:
+            with transaction.atomic():  # the person and the referral, or nothing
+                person = person_identify(actor=user, cpr=data["cpr"], first_name=data["first_name"],
+                                         last_name=data["last_name"], birth_date=data["birth_date"])
+                referral = referral_register(
+                    actor=user, team=user.team, person=person, received_at=data["received_at"],
+                    channel=data["channel"], referrer_type=data["referrer_type"],
+                    referrer_name=data["referrer_name"], referrer_contact=data["referrer_contact"],
+                    referrer_wishes_anonymity=data["referrer_wishes_anonymity"], is_anonymous=data["is_anonymous"],
+                    concern_text=data["concern_text"], warning_signs=data["warning_signs"], urgency=data["urgency"],
+                )
+        except ApplicationError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Referral %(reference)s is registered.") % {"reference": referral.reference})
+        return redirect("referrals:detail", pk=referral.pk)
+
+
+class ReferralDetailView(SelectorObjectMixin, DetailView):
+    template_name = "referrals/referral_detail.html"
+    context_object_name = "referral"
+    selector = referral_get_for
+    selector_arg = "referral_id"
+
+    def get_context_data(self, **kwargs):
+        referral = self.object
+        actions = referral_actions(self.request.user, referral)
+        duplicates = None
+        person = referral.person
+        if Action.CHANGE in actions and person is not None:
+            # "Possible duplicates" for the caseworkers screening it; never a merge.
+            duplicates = duplicate_candidates_for(
+                actor=self.request.user, cpr=cpr_decrypt(person.cpr_encrypted) if person.cpr_encrypted else "",
+                first_name=person.first_name, last_name=person.last_name, birth_date=person.birth_date,
+                exclude_referral_id=referral.pk,
+            )
+        return super().get_context_data(
+            may_view_referrer=Action.VIEW_REFERRER in actions, duplicates=duplicates, **kwargs
+        )
