@@ -44,7 +44,7 @@ test: $(DEV_STAMP)
 	$(PY) scripts/run_tests.py $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
-	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff check --no-cache .
 
 format: $(DEV_STAMP)
 	$(VENV)/bin/ruff check --fix .

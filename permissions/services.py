@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from caseflow.audit.actions import AuditAction
-from caseflow.audit.services import audit_record
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
@@ -15,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from caseflow.accounts.roles import Role
+from caseflow.audit.actions import AuditAction
+from caseflow.audit.services import audit_record
 from caseflow.cases.models import Case
 from caseflow.core.exceptions import ApplicationError
 from caseflow.interventions.models import Intervention

@@ -26,6 +26,7 @@ class AuditAction(models.TextChoices):
     INTERVENTION_MATCHED = "intervention.matched", _("Intervention provider matched")
     INTERVENTION_VIEWED = "intervention.viewed", _("Intervention viewed")
 
+    PERSON_CREATED = "person.created", _("Person registered")
     PERSON_SEARCHED = "person.searched", _("Person search")
     PERSON_CPR_REVEALED = "person.cpr_revealed", _("CPR number revealed")
 

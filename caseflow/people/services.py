@@ -116,9 +116,8 @@ def person_identify(*, actor, cpr: str = "", first_name: str = "", last_name: st
         person = Person.objects.create(first_name=first_name, last_name=last_name, birth_date=birth_date)
     else:
         return None
-    # No audit event of its own: there is no ``person.identified`` action yet (the lead
-    # adds actions). The registration that uses the person is audited
-    # (``referral.registered``); add one here if people get created elsewhere.
+    audit_record(actor=actor, action=AuditAction.PERSON_CREATED, target=person,
+                 extra={"with_cpr": bool(person.cpr_index), "with_birth_date": person.birth_date is not None})
     return person
 
 

@@ -10,7 +10,7 @@ from caseflow.accounts.roles import Role
 from caseflow.core.exceptions import ApplicationError
 from caseflow.people.cpr import cpr_decrypt
 from caseflow.people.selectors import duplicate_candidates_for
-from caseflow.people.services import person_identify
+from caseflow.people.services import person_cpr_reveal, person_identify
 from permissions.mixins import SelectorObjectMixin
 from permissions.policy import referral_actions
 from permissions.rules import Action
@@ -74,3 +74,24 @@ class ReferralDetailView(SelectorObjectMixin, DetailView):
         return super().get_context_data(
             may_view_referrer=Action.VIEW_REFERRER in actions, duplicates=duplicates, **kwargs
         )
+
+
+class ReferralCprRevealView(ReferralDetailView):
+    """POST: show the person's full CPR number once, for a stated purpose (audited)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        context = self.get_context_data(object=self.object)
+        person = self.object.person
+        purpose = (request.POST.get("purpose") or "").strip()[:200]
+        try:
+            if person is None:
+                raise ApplicationError(_("No person is registered on this referral."))
+            context["revealed_cpr"] = person_cpr_reveal(actor=request.user, person=person, purpose=purpose)
+        except ApplicationError as exc:
+            context["reveal_error"] = exc.message
+        response = self.render_to_response(context)
+        response["Cache-Control"] = "no-store"
+        return response

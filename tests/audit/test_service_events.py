@@ -214,3 +214,16 @@ def test_case_history_for_supervisor_only(world, client, django_assert_max_num_q
     with django_assert_max_num_queries(queries_with_few_events):
         response = client.get(reverse("cases:history", args=[case.pk]))
     assert len(response.context["events"]) > 60
+
+
+def test_person_identify_records_a_created_person_once(world):
+    from caseflow.people.services import person_identify
+
+    events = Events()
+    person = person_identify(actor=world["worker"], cpr="010190-1234", first_name="Fiktiv")
+    created = events.new()
+    assert [e.action for e in created] == ["person.created"]
+    assert created[0].target_id == str(person.pk)
+    assert "0101901234" not in str(created[0].extra) + str(created[0].changes)
+    assert person_identify(actor=world["worker"], cpr="0101901234") == person  # found, not created
+    assert events.new() == []

@@ -173,3 +173,26 @@ def test_referral_about_person_with_closed_case_is_linked_for_reopening(client, 
     referral = referral_register(actor=worker, team=team, channel="phone", referrer_type="citizen",
                                  concern_text="Ny bekymring.", person=person)
     assert referral.reopen_case == closed
+
+
+def test_referral_page_reveals_cpr_only_with_purpose_and_audits_it(client, worker, team):
+    from caseflow.audit.models import AuditEvent
+
+    client.force_login(worker)
+    client.post(reverse("referrals:new"), _data(cpr=VALID_CPR, birth_date=""))
+    referral = Referral.objects.get()
+    page = client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
+    assert "010190-1234" not in page
+    refused = client.post(reverse("referrals:reveal_cpr", args=[referral.pk]), {"purpose": " "})
+    assert "010190-1234" not in refused.content.decode()
+    assert "0101901234" not in refused.content.decode()
+    shown = client.post(reverse("referrals:reveal_cpr", args=[referral.pk]), {"purpose": "Underretning til BBU"})
+    assert shown.status_code == 200
+    assert shown["Cache-Control"] == "no-store"
+    assert "0101901234" in shown.content.decode() or "010190-1234" in shown.content.decode()
+    event = AuditEvent.objects.filter(action="person.cpr_revealed").get()
+    assert event.purpose == "Underretning til BBU"
+    assert "1234" not in str(event.extra)
+    outsider = UserFactory(team=TeamFactory(name="Andet"), roles=["caseworker"])
+    client.force_login(outsider)
+    assert client.post(reverse("referrals:reveal_cpr", args=[referral.pk]), {"purpose": "x"}).status_code == 404

@@ -30,6 +30,7 @@ ACTION_CHOICES = [
     ("intervention.matched", "Intervention provider matched"),
     ("intervention.started", "Intervention started"),
     ("intervention.viewed", "Intervention viewed"),
+    ("person.created", "Person registered"),
     ("person.searched", "Person search"),
     ("person.cpr_revealed", "CPR number revealed"),
     ("access.granted", "Access granted"),
