@@ -116,6 +116,16 @@ def access_revoke(*, actor, obj, kind: str, user=None, group: Group | None = Non
     return removed
 
 
+@transaction.atomic
+def access_move(*, actor, obj, kind: str, previous, new, reason: str = "") -> None:
+    """Hand one holder's ``kind`` access to ``obj`` over to another (reassignment,
+    rematching, a new BBU contact). Either side may be None."""
+    if previous is not None:
+        access_revoke(actor=actor, obj=obj, kind=kind, user=previous)
+    if new is not None:
+        access_grant(actor=actor, obj=obj, kind=kind, user=new, reason=reason)
+
+
 def case_access_grant(*, actor, case: Case, kind: str, user=None, group=None, reason="", valid_until=None):
     return access_grant(actor=actor, obj=case, kind=kind, user=user, group=group, reason=reason,
                         valid_until=valid_until)

@@ -12,7 +12,12 @@ from caseflow.core.exceptions import ApplicationError
 from caseflow.core.services import reference_next
 from permissions.models import GrantKind
 from permissions.policy import Action, can
-from permissions.services import case_access_grant, case_access_revoke, case_consultant_access_sync
+from permissions.services import (
+    access_move,
+    case_access_grant,
+    case_access_revoke,
+    case_consultant_access_sync,
+)
 
 from .models import CASE_REFERENCE_PREFIX, Case, Decision
 
@@ -78,12 +83,10 @@ def case_reassign(*, actor, case: Case, responsible, reason: str = "") -> Case:
     previous = case.responsible
     if previous == responsible:
         return case
-    if previous is not None:
-        case_access_revoke(actor=actor, case=case, kind=GrantKind.ASSIGNED, user=previous)
     case.responsible = responsible
     case.save(update_fields=["responsible"])
-    if responsible is not None:
-        case_access_grant(actor=actor, case=case, kind=GrantKind.ASSIGNED, user=responsible, reason="assigned")
+    access_move(actor=actor, obj=case, kind=GrantKind.ASSIGNED, previous=previous, new=responsible,
+                reason="assigned")
     audit_record(actor=actor, action=AuditAction.CASE_REASSIGNED, target=case,
                  changes={"responsible_id": [getattr(previous, "pk", None), getattr(responsible, "pk", None)]})
     return case
@@ -114,12 +117,10 @@ def case_bbu_contact_set(*, actor, case: Case, bbu_contact) -> Case:
     previous = case.bbu_contact
     if previous == bbu_contact:
         return case
-    if previous is not None:
-        case_access_revoke(actor=actor, case=case, kind=GrantKind.BBU, user=previous)
     case.bbu_contact = bbu_contact
     case.save(update_fields=["bbu_contact"])
-    if bbu_contact is not None:
-        case_access_grant(actor=actor, case=case, kind=GrantKind.BBU, user=bbu_contact, reason="BBU contact")
+    access_move(actor=actor, obj=case, kind=GrantKind.BBU, previous=previous, new=bbu_contact,
+                reason="BBU contact")
     audit_record(actor=actor, action=AuditAction.CASE_CHANGED, target=case,
                  changes={"bbu_contact_id": [getattr(previous, "pk", None), getattr(bbu_contact, "pk", None)]})
     return case

@@ -7,7 +7,7 @@ from caseflow.audit.services import audit_record
 from caseflow.core.exceptions import ApplicationError
 from permissions.models import GrantKind
 from permissions.policy import Action, can
-from permissions.services import access_grant, access_revoke
+from permissions.services import access_grant, access_move
 
 from .models import Intervention
 
@@ -52,12 +52,10 @@ def intervention_match(*, actor, intervention: Intervention, provider) -> Interv
     previous = intervention.provider
     if previous == provider:
         return intervention
-    if previous is not None:
-        access_revoke(actor=actor, obj=intervention, kind=GrantKind.PROVIDER, user=previous)
     intervention.provider = provider
     intervention.save(update_fields=["provider"])
-    if provider is not None:
-        access_grant(actor=actor, obj=intervention, kind=GrantKind.PROVIDER, user=provider, reason="provider")
+    access_move(actor=actor, obj=intervention, kind=GrantKind.PROVIDER, previous=previous, new=provider,
+                reason="provider")
     audit_record(actor=actor, action=AuditAction.INTERVENTION_MATCHED, target=intervention,
                  changes={"provider_id": [getattr(previous, "pk", None), getattr(provider, "pk", None)]})
     return intervention
