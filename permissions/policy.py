@@ -71,7 +71,8 @@ def _granted_ids(user_model, group_model, actor, kinds, now):
 
 
 def _union_filter(model, parts) -> QuerySet:
-    first, *rest = parts
+    # No ORDER BY inside the compound statement (SQLite refuses it; it is useless anyway).
+    first, *rest = (part.order_by() for part in parts)
     return model.objects.filter(pk__in=first.union(*rest) if rest else first)
 
 
@@ -135,7 +136,8 @@ def _grant_kinds(user_model, group_model, actor, obj_id, now) -> set[str]:
     by_group = group_model.objects.filter(
         group_id__in=_group_ids(actor), content_object_id=obj_id
     ).filter(_valid_now(now))
-    return set(by_user.values_list("kind", flat=True).union(by_group.values_list("kind", flat=True)))
+    return set(by_user.order_by().values_list("kind", flat=True).union(
+        by_group.order_by().values_list("kind", flat=True)))
 
 
 def case_actions(actor, case: Case) -> frozenset[str]:
