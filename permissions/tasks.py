@@ -7,11 +7,12 @@ from django.utils.translation import gettext as _
 
 from caseflow.accounts.models import User
 from caseflow.accounts.roles import Role
+from caseflow.audit.tasks import AuditedTask
 
 from .models import BreakGlassAccess
 
 
-@shared_task(name="permissions.tasks.break_glass_alert_task", acks_late=True)
+@shared_task(base=AuditedTask, name="permissions.tasks.break_glass_alert_task", acks_late=True)
 def break_glass_alert_task(*, access_id: int) -> int:
     """Tell the case team's supervisors that an emergency access waits for review.
     The mail says only that there is something to look at; no names, no case content."""
