@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from caseflow.core.views import healthz
+from workflows.urls import referral_flow_urls
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="cases:list", permanent=False)),
@@ -17,6 +18,8 @@ urlpatterns = [
     path("people/", include("caseflow.people.urls")),
     path("access/", include("permissions.urls")),
     path("audit/", include("caseflow.audit.urls")),
+    path("tasks/", include("workflows.urls")),
+    path("workflows/referral/", referral_flow_urls),
     path("api/", include("caseflow.intake.urls")),
     path("admin/", admin.site.urls),
 ]

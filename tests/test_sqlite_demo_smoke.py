@@ -24,7 +24,7 @@ assert settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
 call_command("migrate", verbosity=0)
 call_command("seed_demo", verbosity=0)
 call_command("seed_demo", verbosity=0)
-urls = ["/cases/", "/referrals/new/", "/people/search/?q=Demo", "/access/emergency/reviews/", "/audit/",
+urls = ["/cases/", "/tasks/", "/tasks/queue/", "/referrals/new/", "/people/search/?q=Demo", "/access/emergency/reviews/", "/audit/",
         "/audit/export.csv"]
 urls += [f"/cases/{c.pk}/" for c in Case.objects.all()] + [f"/cases/{c.pk}/history/" for c in Case.objects.all()]
 urls += [f"/interventions/{i.pk}/" for i in Intervention.objects.all()]

@@ -20,6 +20,7 @@ class AuditAction(models.TextChoices):
     REFERRAL_VIEWED = "referral.viewed", _("Referral viewed")
     REFERRAL_LISTED = "referral.listed", _("Referral list viewed")
     REFERRAL_SCREENED = "referral.screened", _("Referral screened")
+    REFERRAL_CHANGED = "referral.changed", _("Referral changed")
 
     INTERVENTION_PROPOSED = "intervention.proposed", _("Intervention proposed")
     INTERVENTION_STARTED = "intervention.started", _("Intervention started")

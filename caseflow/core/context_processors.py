@@ -10,6 +10,7 @@ def navigation(request):
         "nav": {
             "cases": any(user.has_role(r) for r in (Role.CASEWORKER, Role.SUPERVISOR, Role.CHILD_CONSULTANT,
                                                     Role.BBU_LIAISON)),
+            "tasks": any(user.has_role(r) for r in (Role.CASEWORKER, Role.SUPERVISOR, Role.CHILD_CONSULTANT)),
             "person_search": any(user.has_role(r) for r in (Role.CASEWORKER, Role.SUPERVISOR,
                                                              Role.CHILD_CONSULTANT)),
             "emergency_reviews": user.has_role(Role.SUPERVISOR),

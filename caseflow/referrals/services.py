@@ -127,3 +127,50 @@ def referral_screen(*, actor, referral: Referral, outcome, justification, member
     audit_record(actor=actor, action=AuditAction.REFERRAL_SCREENED, target=referral,
                  changes={"status": [Referral.Status.RECEIVED, referral.status], "outcome": ["", outcome]})
     return referral
+
+
+#: The states that end a referral without a case (domain.md §2.1).
+CLOSING_STATUSES = (Referral.Status.SHELVED, Referral.Status.TRANSFERRED)
+STATUS_NOT_ALLOWED = _("You are not allowed to change this referral.")
+
+
+@transaction.atomic
+def referral_status_set(*, actor, referral: Referral, status) -> Referral:
+    """Move a referral through the screening states (the workflow's steps). Shelving
+    and sending it to another municipality close it."""
+    if not (can(actor, Action.CHANGE, referral) or can(actor, Action.CLAIM_TASK, referral)):
+        raise ApplicationError(STATUS_NOT_ALLOWED)
+    if status not in Referral.Status.values or status == Referral.Status.ASSESSED:
+        raise ApplicationError(_("Choose a valid referral state."), field="status")
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if referral.closed_at is not None or referral.status == Referral.Status.ASSESSED:
+        raise ApplicationError(_("This referral has already been concluded."))
+    before = referral.status
+    if before == status:
+        return referral
+    referral.status = status
+    fields = ["status"]
+    if status in CLOSING_STATUSES:
+        referral.closed_at = timezone.now()
+        fields.append("closed_at")
+    referral.save(update_fields=fields)
+    audit_record(actor=actor, action=AuditAction.REFERRAL_CHANGED, target=referral,
+                 changes={"status": [before, status]})
+    return referral
+
+
+@transaction.atomic
+def referral_case_link(*, actor, referral: Referral, case: Case) -> Referral:
+    """Link a screened referral to the case its screening opened."""
+    if not (can(actor, Action.CHANGE, referral) or can(actor, Action.CLAIM_TASK, referral)):
+        raise ApplicationError(STATUS_NOT_ALLOWED)
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if referral.case_id is not None:
+        raise ApplicationError(_("This referral is already linked to a case."))
+    if referral.person_id is None or referral.person_id != case.person_id:
+        raise ApplicationError(_("The case must be about the referral's person."))
+    referral.case = case
+    referral.save(update_fields=["case"])
+    audit_record(actor=actor, action=AuditAction.REFERRAL_CHANGED, target=referral, case_id=case.pk,
+                 changes={"case_id": [None, case.pk]})
+    return referral

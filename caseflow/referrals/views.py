@@ -14,6 +14,7 @@ from caseflow.people.services import person_cpr_reveal, person_identify
 from permissions.mixins import SelectorObjectMixin
 from permissions.policy import referral_actions
 from permissions.rules import Action
+from workflows.services import referral_process_start
 
 from .forms import ReferralForm
 from .selectors import referral_get_for
@@ -46,6 +47,7 @@ class ReferralCreateView(LoginRequiredMixin, FormView):
                     referrer_wishes_anonymity=data["referrer_wishes_anonymity"], is_anonymous=data["is_anonymous"],
                     concern_text=data["concern_text"], warning_signs=data["warning_signs"], urgency=data["urgency"],
                 )
+                referral_process_start(actor=user, referral=referral)
         except ApplicationError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             return self.form_invalid(form)

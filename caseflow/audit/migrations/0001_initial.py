@@ -26,6 +26,7 @@ ACTION_CHOICES = [
     ("referral.viewed", "Referral viewed"),
     ("referral.listed", "Referral list viewed"),
     ("referral.screened", "Referral screened"),
+    ("referral.changed", "Referral changed"),
     ("intervention.proposed", "Intervention proposed"),
     ("intervention.matched", "Intervention provider matched"),
     ("intervention.started", "Intervention started"),

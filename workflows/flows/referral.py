@@ -1,0 +1,108 @@
+"""ReferralFlow (design.md §3 "Workflows", domain.md §2.1): register → acute triage →
+initial assessment → (waiting for information) → screening by the coordination unit →
+the outcome's end. Declarative: every step's effect is one service call in its view."""
+
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow, lock
+
+from caseflow.referrals.models import Referral
+from permissions.policy import Action, can
+from workflows import views
+from workflows.models import ReferralProcess
+
+CLAIM_PERMISSION = "referrals.claim_referral_task"
+
+
+def referral_of(process):
+    """The ``.Permission(obj=...)`` callable gets a base Process on the claim path (P1)."""
+    return process.coerced.referral
+
+
+def registrar(activation):
+    """The caseworker who registered the referral gets its first steps, if they may."""
+    referral = activation.process.coerced.referral
+    user = referral.registered_by
+    return user if can(user, Action.CLAIM_TASK, referral) else None
+
+
+def _current_referral(activation):
+    # The task view's services saved other instances: route on the stored state.
+    return Referral.objects.get(pk=activation.process.coerced.referral_id)
+
+
+def status_is(status):
+    return lambda activation: _current_referral(activation).status == status
+
+
+def case_opened(activation):
+    return _current_referral(activation).case_id is not None
+
+
+class TaskNode(flow.View):
+    """A human task whose detail and assign pages use our layout."""
+
+    detail_view_class = views.TaskDetailView
+    assign_view_class = views.TaskAssignView
+
+
+class ReferralFlow(flow.Flow):
+    process_class = ReferralProcess
+    lock_impl = lock.SelectForUpdateLock(nowait=False)
+    process_title = _("Referral screening")
+
+    start = flow.StartHandle(this.start_process).Next(this.acute_triage)
+
+    acute_triage = (
+        TaskNode(views.AcuteTriageView.as_view())
+        .Annotation(title=_("Acute triage"))
+        .Permission(CLAIM_PERMISSION, obj=referral_of)
+        .Assign(registrar)
+        .Next(this.assess)
+    )
+    assess = (
+        TaskNode(views.AssessView.as_view())
+        .Annotation(title=_("Initial assessment"))
+        .Permission(CLAIM_PERMISSION, obj=referral_of)
+        .Assign(registrar)
+        .Next(this.check_assessment)
+    )
+    check_assessment = (
+        flow.Switch()
+        .Case(this.end_transferred, status_is(Referral.Status.TRANSFERRED))
+        .Case(this.receive_information, status_is(Referral.Status.AWAITING_INFORMATION))
+        .Default(this.screen)
+    )
+    receive_information = (
+        TaskNode(views.ReceiveInformationView.as_view())
+        .Annotation(title=_("Waiting for information"))
+        .Permission(CLAIM_PERMISSION, obj=referral_of)
+        .Assign(registrar)
+        .Next(this.check_information)
+    )
+    check_information = (
+        flow.If(status_is(Referral.Status.SHELVED)).Then(this.end_shelved).Else(this.screen)
+    )
+    screen = (
+        TaskNode(views.ScreenView.as_view())
+        .Annotation(title=_("Screening by the coordination unit"))
+        .Permission(CLAIM_PERMISSION, obj=referral_of)
+        .Next(this.check_screening)
+    )
+    check_screening = flow.If(case_opened).Then(this.end_case_opened).Else(this.end_concluded)
+
+    end_transferred = flow.End()
+    end_shelved = flow.End()
+    end_concluded = flow.End()
+    end_case_opened = flow.End()
+
+    def start_process(self, activation, referral):
+        activation.process.referral = referral
+        return activation.process
+
+    def has_view_permission(self, user, obj=None):
+        """Only per referral, through the policy; never the global permission (P3)."""
+        if obj is None:
+            return False
+        referral = obj.coerced.referral
+        return referral is not None and can(user, Action.VIEW, referral)

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from .flows.referral import ReferralFlow
+from .views import ReferralFlowViewset, TaskClaimView, TaskInboxView, TaskQueueView
+
+app_name = "workflows"
+
+urlpatterns = [
+    path("", TaskInboxView.as_view(), name="inbox"),
+    path("queue/", TaskQueueView.as_view(), name="queue"),
+    path("<int:task_pk>/claim/", TaskClaimView.as_view(), name="claim"),
+]
+
+#: The ReferralFlow's task URLs (namespace ``referral``), routed by caseflow/urls.py.
+referral_flow_urls = ReferralFlowViewset(ReferralFlow).urls
