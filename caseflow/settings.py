@@ -271,6 +271,10 @@ CASEFLOW_BREAK_GLASS_MINUTES = env.int("CASEFLOW_BREAK_GLASS_MINUTES", default=1
 # How far back duplicate detection looks at closed referrals and cases.
 CASEFLOW_DUPLICATE_WINDOW_DAYS = env.int("CASEFLOW_DUPLICATE_WINDOW_DAYS", default=365)
 
+# ReferralFlow: waiting for information is shelved automatically after this many Danish
+# working days (workflows.services.info_wait_deadline; fired by the workflow timers).
+CASEFLOW_INFO_WAIT_WORKING_DAYS = env.int("CASEFLOW_INFO_WAIT_WORKING_DAYS", default=10)
+
 # --------------------------------------------------------------------------- partner intake API (caseflow/intake)
 
 REST_FRAMEWORK = {

@@ -2,15 +2,22 @@
 of these; they check the policy (through the domain services), write and audit in one
 transaction. The flow itself only routes on the state they leave behind."""
 
+import datetime
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from caseflow.accounts.roles import Role
+from caseflow.audit.actions import AuditAction
+from caseflow.audit.services import audit_record
 from caseflow.cases.models import Case, Decision
 from caseflow.cases.services import case_open, decision_record
 from caseflow.core.exceptions import ApplicationError
+from caseflow.core.workdays import add_working_days
 from caseflow.referrals.models import Referral
 from caseflow.referrals.services import referral_case_link, referral_screen, referral_status_set
 from permissions.policy import Action, can
@@ -27,6 +34,9 @@ REPORT_JUSTIFICATION_REQUIRED = _("Justify the assessment of the report to BBU."
 TRANSFER_NOTE_REQUIRED = _("Name the municipality and why the referral goes there.")
 SHELVE_NOTE_REQUIRED = _("Explain why the referral is shelved.")
 PERSON_REQUIRED_FOR_CASE = _("A case can only be opened when the referral's person is identified.")
+#: The system's justification when waiting for information times out (an existing
+#: catalogue string; the decision's outcome and the audit event say it was the timer).
+INFO_WAIT_EXPIRED = _("Shelved: too little information")
 REPORT_ASSESSMENT_MISSING = _(
     "The referral is about a minor: the report to BBU (underretning) must be assessed before screening."
 )
@@ -50,6 +60,7 @@ REPORT_MADE = "report_made"
 NO_REPORT = "no_report"
 SENT_TO_ANOTHER_MUNICIPALITY = "sent_to_another_municipality"
 SHELVED = "shelved"
+SHELVED_INFO_TIMEOUT = "shelved_info_timeout"
 
 CASE_LEVELS = {Referral.Outcome.CASE_LEVEL_2: Case.Level.ANTICIPATORY,
                Referral.Outcome.CASE_LEVEL_3: Case.Level.INTERVENING}
@@ -68,12 +79,41 @@ def referral_process_start(*, actor, referral: Referral) -> ReferralProcess:
     """Start the screening workflow of a newly registered referral: acute triage first."""
     from .flows.referral import ReferralFlow
 
-    if not (can(actor, Action.CHANGE, referral) or can(actor, Action.CLAIM_TASK, referral)):
+    staff = can(actor, Action.CHANGE, referral) or can(actor, Action.CLAIM_TASK, referral)
+    if not (staff or _is_partner_registrar(actor, referral)):
         raise ApplicationError(START_NOT_ALLOWED)
     if ReferralProcess.objects.filter(referral=referral).exists():
         raise ApplicationError(ALREADY_STARTED)
-    referral_status_set(actor=actor, referral=referral, status=Referral.Status.ACUTE_TRIAGE)
+    if staff:
+        referral_status_set(actor=actor, referral=referral, status=Referral.Status.ACUTE_TRIAGE)
+    else:
+        _status_set(actor=actor, referral=referral, status=Referral.Status.ACUTE_TRIAGE)
     return ReferralFlow.start.run(referral=Referral.objects.get(pk=referral.pk))
+
+
+def _is_partner_registrar(actor, referral: Referral) -> bool:
+    """A partner's service user starts the screening of the referral it just submitted
+    (and nothing else): the team's caseworkers then claim its tasks from their queue."""
+    return bool(actor is not None and actor.is_active and actor.has_role(Role.PARTNER_INTAKE)
+                and referral.registered_by_id == actor.pk and referral.status == Referral.Status.RECEIVED)
+
+
+def _status_set(*, actor, referral: Referral, status) -> Referral:
+    """``referral_status_set`` for the workflow's own moves that no user's policy covers
+    (a partner's start, the system's timeout): the caller has decided they are allowed."""
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    before = referral.status
+    if before == status:
+        return referral
+    referral.status = status
+    fields = ["status"]
+    if status == Referral.Status.SHELVED:
+        referral.closed_at = timezone.now()
+        fields.append("closed_at")
+    referral.save(update_fields=fields)
+    audit_record(actor=actor, action=AuditAction.REFERRAL_CHANGED, target=referral,
+                 changes={"status": [before, status]}, extra={"automatic": actor is None})
+    return referral
 
 
 @transaction.atomic
@@ -133,6 +173,45 @@ def referral_information_record(*, actor, referral: Referral, sufficient: bool, 
     return referral_status_set(actor=actor, referral=referral, status=Referral.Status.SHELVED)
 
 
+def info_wait_working_days() -> int:
+    return int(getattr(settings, "CASEFLOW_INFO_WAIT_WORKING_DAYS", 10))
+
+
+def info_wait_deadline(start=None):
+    """When waiting for information times out: the end of the day (local time) that is
+    CASEFLOW_INFO_WAIT_WORKING_DAYS working days after ``start`` (now)."""
+    start = timezone.localtime(start or timezone.now())
+    day = add_working_days(start.date(), info_wait_working_days())
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59)))
+
+
+@transaction.atomic
+def referral_information_timeout(*, process: ReferralProcess, waited_for=None) -> Referral | None:
+    """The system (actor None) shelves a referral whose information did not arrive in
+    time: status SHELVED (closed), a decision with the system's justification, audited.
+    Idempotent: a referral that has moved on is left alone (returns None).
+
+    ``Decision.decided_by`` cannot be empty, so the decision is recorded in the name of
+    the caseworker who was waiting (``waited_for``), else the registrar; the audit
+    events carry no actor and ``automatic: true``."""
+    referral = Referral.objects.select_for_update().get(pk=process.referral_id)
+    if referral.status != Referral.Status.AWAITING_INFORMATION or referral.closed_at is not None:
+        return None
+    days = info_wait_working_days()
+    justification = str(INFO_WAIT_EXPIRED)
+    now = timezone.now()
+    person = referral.person
+    decision = Decision.objects.create(
+        kind=Decision.Kind.OTHER, referral=referral, outcome=SHELVED_INFO_TIMEOUT,
+        justification=justification, decided_by=waited_for or referral.registered_by, decided_at=now,
+        subject_was_minor=bool(person and person.is_minor_on(timezone.localtime(now).date())),
+    )
+    audit_record(actor=None, action=AuditAction.DECISION_RECORDED, target=decision,
+                 extra={"kind": decision.kind, "outcome": SHELVED_INFO_TIMEOUT, "referral_id": referral.pk,
+                        "automatic": True, "working_days": days})
+    return _status_set(actor=None, referral=referral, status=Referral.Status.SHELVED)
+
+
 @transaction.atomic
 def referral_screening_conclude(
     *, actor, referral: Referral, outcome, justification: str, members_present: str = "", responsible=None,
@@ -167,3 +246,32 @@ def bbu_liaisons():
 def team_caseworkers(team_id):
     return get_user_model().objects.filter(groups__name=Role.CASEWORKER, is_active=True,
                                            team_id=team_id).order_by("first_name", "last_name")
+
+
+
+def referral_task_perform(*, actor, referral: Referral, node, perform):
+    """Do one human task of a referral's flow from code (no HTTP), as the task view
+    does: under the flow lock, claim it for ``actor`` if it is unassigned (viewflow's
+    ``can_assign``, i.e. the policy), check the policy, call ``perform(process)`` (one of
+    the services above) and execute the task so the flow moves on. For seed_demo and
+    scripts; users go through the task URLs."""
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    from .flows.referral import ReferralFlow
+
+    process = ReferralProcess.objects.get(referral=referral)
+    with ReferralFlow.lock(process.pk), transaction.atomic():
+        # Task.DoesNotExist when the step is not open: a programming error, not the user's.
+        task = Task.objects.get(process_id=process.pk, flow_task=node, status__in=(STATUS.NEW, STATUS.ASSIGNED))
+        activation = node.activation_class(task)
+        if task.owner_id is None:
+            if not activation.assign.has_perm(actor):
+                raise PermissionDenied
+            activation.assign(actor)
+        if not (activation.start.has_perm(actor) and can(actor, Action.CLAIM_TASK, referral)):
+            raise PermissionDenied
+        activation.start(None)
+        result = perform(ReferralProcess.objects.get(pk=process.pk))
+        activation.execute()
+        return result

@@ -16,7 +16,9 @@ from caseflow.interventions.models import Intervention
 from caseflow.interventions.services import intervention_propose, intervention_start
 from caseflow.people.models import CustodyHolder, Person
 from caseflow.referrals.models import Referral
-from caseflow.referrals.services import referral_register, referral_screen
+from caseflow.referrals.services import referral_register
+from workflows import services as workflow
+from workflows.flows.referral import ReferralFlow
 
 TEAM_NAME = "Koordineringsenheden"
 
@@ -99,6 +101,64 @@ def _case_with_intervention(*, actor, team, person, level, responsible, kind, pr
     Case.objects.filter(pk=case.pk).update(status=Case.Status.ACTIVE)
 
 
+def _referral_waiting_for_screening(users, team, person) -> Referral:
+    """Registered by caseworker1 and driven through the ReferralFlow's acute triage and
+    initial assessment (a minor: BBU contact and the underretning checkpoint), so it
+    waits at the screening task in the team's queue."""
+    worker = users["caseworker1"]
+    referral = referral_register(
+        actor=worker, team=team, channel=Referral.Channel.PHONE,
+        referrer_type=Referral.ReferrerType.UPPER_SECONDARY, referrer_name="Fiktiv lærer",
+        concern_text="Fiktiv henvendelse: eleven deler voldelige memes i klassens chat.",
+        warning_signs=[Referral.WarningSign.EXTREMIST_MEDIA], person=person,
+        received_at=timezone.now() - timedelta(days=3),
+    )
+    workflow.referral_process_start(actor=worker, referral=referral)
+    workflow.referral_task_perform(
+        actor=worker, referral=referral, node=ReferralFlow.acute_triage,
+        perform=lambda process: workflow.referral_triage_record(
+            actor=worker, referral=process.referral, police_alerted=False),
+    )
+    workflow.referral_task_perform(
+        actor=worker, referral=referral, node=ReferralFlow.assess,
+        perform=lambda process: workflow.referral_assessment_record(
+            actor=worker, process=process, outcome=workflow.AssessmentOutcome.TO_COORDINATION_UNIT,
+            bbu_contact=users["bbu1"], report_needed=False,
+            report_justification="Fiktiv begrundelse: ingen tegn på mistrivsel; forældrene samarbejder."),
+    )
+    return referral
+
+
+def _referral_unfounded(users, team) -> Referral:
+    """An anonymous tip, concluded "unfounded" at the flow's screening (closed)."""
+    worker = users["caseworker2"]
+    referral = referral_register(
+        actor=worker, team=team, channel=Referral.Channel.UNIT_HOTLINE,
+        referrer_type=Referral.ReferrerType.ANONYMOUS, is_anonymous=True,
+        concern_text="Fiktivt anonymt tip om en person i en klub; ingen identificerbare oplysninger.",
+        received_at=timezone.now() - timedelta(days=45),
+    )
+    workflow.referral_process_start(actor=worker, referral=referral)
+    workflow.referral_task_perform(
+        actor=worker, referral=referral, node=ReferralFlow.acute_triage,
+        perform=lambda process: workflow.referral_triage_record(
+            actor=worker, referral=process.referral, police_alerted=False),
+    )
+    workflow.referral_task_perform(
+        actor=worker, referral=referral, node=ReferralFlow.assess,
+        perform=lambda process: workflow.referral_assessment_record(
+            actor=worker, process=process, outcome=workflow.AssessmentOutcome.TO_COORDINATION_UNIT),
+    )
+    workflow.referral_task_perform(
+        actor=worker, referral=referral, node=ReferralFlow.screen,
+        perform=lambda process: workflow.referral_screening_conclude(
+            actor=worker, referral=process.referral, outcome=Referral.Outcome.UNFOUNDED,
+            justification="Fiktiv begrundelse: ingen konkrete tegn på radikalisering.",
+            members_present="SSP, politiet (DKS), Socialforvaltningen"),
+    )
+    return referral
+
+
 @transaction.atomic
 def seed_demo(*, password: str) -> dict:
     for role in Role:
@@ -138,26 +198,10 @@ def seed_demo(*, password: str) -> dict:
 
     mikkel, _created = _person("Mikkel", "Demo-Larsen", _years_ago(17, 10), gender=Person.Gender.MALE)
     if not Referral.objects.filter(person=mikkel).exists():
-        referral_register(
-            actor=users["caseworker1"], team=team, channel=Referral.Channel.PHONE,
-            referrer_type=Referral.ReferrerType.UPPER_SECONDARY, referrer_name="Fiktiv lærer",
-            concern_text="Fiktiv henvendelse: eleven deler voldelige memes i klassens chat.",
-            warning_signs=[Referral.WarningSign.EXTREMIST_MEDIA], person=mikkel,
-            received_at=timezone.now() - timedelta(days=3),
-        )
+        _referral_waiting_for_screening(users, team, mikkel)
 
     if not Referral.objects.filter(is_anonymous=True, outcome=Referral.Outcome.UNFOUNDED).exists():
-        unfounded = referral_register(
-            actor=users["caseworker2"], team=team, channel=Referral.Channel.UNIT_HOTLINE,
-            referrer_type=Referral.ReferrerType.ANONYMOUS, is_anonymous=True,
-            concern_text="Fiktivt anonymt tip om en person i en klub; ingen identificerbare oplysninger.",
-            received_at=timezone.now() - timedelta(days=45),
-        )
-        referral_screen(
-            actor=users["caseworker2"], referral=unfounded, outcome=Referral.Outcome.UNFOUNDED,
-            justification="Fiktiv begrundelse: ingen konkrete tegn på radikalisering.",
-            members_present="SSP, politiet (DKS), Socialforvaltningen",
-        )
+        _referral_unfounded(users, team)
 
     return {
         "users": len(users),

@@ -18,6 +18,7 @@ from caseflow.core.exceptions import ApplicationError
 from caseflow.people.services import person_identify
 from caseflow.referrals.models import Referral
 from caseflow.referrals.services import referral_register
+from workflows.services import referral_process_start
 
 from .models import IdempotencyRecord, PartnerOrganisation, PartnerToken
 
@@ -129,7 +130,7 @@ def partner_referral_submit(
     With an ``idempotency_key``, a repeated request with the same body answers the
     referral created first (writing nothing), and one with another body raises
     :class:`IdempotencyConflict`. Identification, registration and the idempotency record
-    are one transaction: a refusal (``ApplicationError``) writes nothing. Two concurrent
+    and the start of the screening workflow are one transaction: a refusal (``ApplicationError``) writes nothing. Two concurrent
     requests with the same key meet at the record's unique constraint; the loser rolls
     back and answers as a retry would.
     """
@@ -140,6 +141,10 @@ def partner_referral_submit(
     try:
         with transaction.atomic():
             referral = _register(actor=actor, organisation=organisation, person=person, **fields)
+            # The screening starts at once, like a referral registered by staff; its
+            # tasks wait unassigned in the team's queue (or go to a registering caseworker).
+            referral_process_start(actor=actor, referral=referral)
+            referral.refresh_from_db()
             if idempotency_key:
                 IdempotencyRecord.objects.create(
                     organisation=organisation, key=idempotency_key, body_hash=body_hash, referral=referral

@@ -1,12 +1,17 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import PROCESS, STATUS
 
 from caseflow.accounts.models import Team, User
 from caseflow.cases.models import Case, Decision
 from caseflow.interventions.models import Intervention
 from caseflow.people.models import Person
 from caseflow.referrals.models import Referral
+from workflows.flows.referral import ReferralFlow
+from workflows.models import ReferralProcess
+from workflows.views import task_queue_for
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +21,7 @@ DEMO_USERNAMES = {"caseworker1", "caseworker2", "consultant", "supervisor", "bbu
 def _snapshot():
     return {
         model.__name__: sorted(model.objects.values_list("pk", flat=True))
-        for model in (Team, User, Person, Case, Referral, Intervention, Decision)
+        for model in (Team, User, Person, Case, Referral, Intervention, Decision, ReferralProcess, Task)
     }
 
 
@@ -50,10 +55,21 @@ def test_seed_demo_creates_the_design_scenarios(settings):
     coach_case = Case.objects.get(interventions__kind=Intervention.Kind.PARENT_COACH)
     assert coach_case.responsible.username == "caseworker1"
     assert coach_case.interventions.get().provider.username == "coach1"
-    assert Referral.objects.filter(team=team, status=Referral.Status.RECEIVED).count() == 1
+    waiting = Referral.objects.get(team=team, status=Referral.Status.TO_COORDINATION_UNIT)
+    assert not Referral.objects.filter(team=team, status=Referral.Status.RECEIVED).exists()
+    assert waiting.decisions.get(kind=Decision.Kind.CHILD_WELFARE_REPORT).outcome == "no_report"
+    assert ReferralProcess.objects.get(referral=waiting).bbu_contact.username == "bbu1"
+    screening = Task.objects.get(process__referralprocess__referral=waiting, status=STATUS.NEW)
+    assert screening.flow_task == ReferralFlow.screen
+    assert screening.owner is None
+    for username in ("caseworker1", "caseworker2"):
+        assert list(task_queue_for(actor=User.objects.get(username=username))) == [screening]
     unfounded = Referral.objects.get(outcome=Referral.Outcome.UNFOUNDED)
     assert unfounded.closed_at is not None
     assert unfounded.decisions.get().justification
+    unfounded_process = ReferralProcess.objects.get(referral=unfounded)
+    assert unfounded_process.status == PROCESS.DONE
+    assert unfounded_process.task_set.filter(flow_task=ReferralFlow.end_concluded, status=STATUS.DONE).exists()
     assert all(c.reference.startswith("KE-") for c in Case.objects.all())
 
 

@@ -8,7 +8,7 @@ from viewflow.workflow import flow, lock
 
 from caseflow.referrals.models import Referral
 from permissions.policy import Action, can
-from workflows import views
+from workflows import services, views
 from workflows.models import ReferralProcess
 
 CLAIM_PERMISSION = "referrals.claim_referral_task"
@@ -37,6 +37,12 @@ def status_is(status):
 
 def case_opened(activation):
     return _current_referral(activation).case_id is not None
+
+
+def information_deadline(activation):
+    """CASEFLOW_INFO_WAIT_WORKING_DAYS working days after the wait began (a callable
+    delay: read when the boundary timer is armed)."""
+    return services.info_wait_deadline()
 
 
 class TaskNode(flow.View):
@@ -78,8 +84,10 @@ class ReferralFlow(flow.Flow):
         .Annotation(title=_("Waiting for information"))
         .Permission(CLAIM_PERMISSION, obj=referral_of)
         .Assign(registrar)
+        .OnTimeout(information_deadline, this.shelve_timed_out)
         .Next(this.check_information)
     )
+    shelve_timed_out = flow.Function(this.shelve_for_missing_information).Next(this.end_shelved)
     check_information = (
         flow.If(status_is(Referral.Status.SHELVED)).Then(this.end_shelved).Else(this.screen)
     )
@@ -99,6 +107,12 @@ class ReferralFlow(flow.Flow):
     def start_process(self, activation, referral):
         activation.process.referral = referral
         return activation.process
+
+    def shelve_for_missing_information(self, activation):
+        """The waiting task timed out (and was canceled): the system shelves the referral."""
+        waiting = activation.process.task_set.filter(flow_task=self.receive_information).order_by("-pk").first()
+        services.referral_information_timeout(process=activation.process.coerced,
+                                              waited_for=waiting.owner if waiting else None)
 
     def has_view_permission(self, user, obj=None):
         """Only per referral, through the policy; never the global permission (P3)."""
