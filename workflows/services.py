@@ -34,9 +34,11 @@ REPORT_JUSTIFICATION_REQUIRED = _("Justify the assessment of the report to BBU."
 TRANSFER_NOTE_REQUIRED = _("Name the municipality and why the referral goes there.")
 SHELVE_NOTE_REQUIRED = _("Explain why the referral is shelved.")
 PERSON_REQUIRED_FOR_CASE = _("A case can only be opened when the referral's person is identified.")
-#: The system's justification when waiting for information times out (an existing
-#: catalogue string; the decision's outcome and the audit event say it was the timer).
-INFO_WAIT_EXPIRED = _("Shelved: too little information")
+#: The system's justification when waiting for information times out (the decision's
+#: outcome and the audit event say it was the timer).
+INFO_WAIT_EXPIRED = _(
+    "Shelved automatically: the information asked for did not arrive within %(days)s working days."
+)
 REPORT_ASSESSMENT_MISSING = _(
     "The referral is about a minor: the report to BBU (underretning) must be assessed before screening."
 )
@@ -198,7 +200,7 @@ def referral_information_timeout(*, process: ReferralProcess, waited_for=None) -
     if referral.status != Referral.Status.AWAITING_INFORMATION or referral.closed_at is not None:
         return None
     days = info_wait_working_days()
-    justification = str(INFO_WAIT_EXPIRED)
+    justification = str(INFO_WAIT_EXPIRED) % {"days": days}
     now = timezone.now()
     person = referral.person
     decision = Decision.objects.create(
