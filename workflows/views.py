@@ -1,6 +1,8 @@
 """Workflow pages: the task views the ReferralFlow's nodes execute, and our own
 policy-scoped inbox, queue and claim (viewflow's own lists are not routed: P3, P6)."""
 
+import abc
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -29,7 +31,7 @@ OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 # --------------------------------------------------------------------------- task views
 
 
-class GuardedTaskView(LoginRequiredMixin, FormView):
+class GuardedTaskView(LoginRequiredMixin, FormView, metaclass=abc.ABCMeta):
     """A human task of the ReferralFlow. viewflow's wrapper has checked ownership and
     started the activation (under the flow lock on POST); the policy is asked again
     here, at execution (viewflow-notes P5). Subclasses call one service in ``perform``."""
@@ -48,8 +50,9 @@ class GuardedTaskView(LoginRequiredMixin, FormView):
         return super().get_context_data(referral=self.referral, process=self.process,
                                         task=self.request.activation.task, **kwargs)
 
-    def perform(self, data):  # pragma: no cover - every task view defines it
-        raise NotImplementedError
+    @abc.abstractmethod
+    def perform(self, data):
+        """Carry out the task with the form's cleaned data: one service call."""
 
     def form_valid(self, form):
         try:

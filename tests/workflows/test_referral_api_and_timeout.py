@@ -19,28 +19,13 @@ from caseflow.core.workdays import add_working_days
 from caseflow.intake.models import PartnerOrganisation
 from caseflow.intake.services import partner_referral_submit, partner_token_issue
 from caseflow.referrals.models import Referral
-from tests.factories import TeamFactory, UserFactory
+from tests.factories import UserFactory
 from tests.workflows.test_referral_flow import execute, open_task, register
 from workflows.flows.referral import ReferralFlow
 from workflows.models import ReferralProcess
 from workflows.tasks import workflow_timers_fire_task
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def team():
-    return TeamFactory(name="Koordineringsenheden")
-
-
-@pytest.fixture
-def worker(team):
-    return UserFactory(team=team, roles=["caseworker"])
-
-
-@pytest.fixture
-def outsider():
-    return UserFactory(team=TeamFactory(name="Andet hold"), roles=["caseworker"])
 
 
 @pytest.fixture

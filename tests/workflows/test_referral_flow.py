@@ -23,36 +23,6 @@ ADULT_BIRTH_DATE = "1990-05-04"
 MINOR_BIRTH_DATE = (timezone.localdate() - datetime.timedelta(days=15 * 365)).isoformat()
 
 
-@pytest.fixture
-def team():
-    return TeamFactory(name="Koordineringsenheden")
-
-
-@pytest.fixture
-def worker(team):
-    return UserFactory(team=team, roles=["caseworker"])
-
-
-@pytest.fixture
-def colleague(team):
-    return UserFactory(team=team, roles=["caseworker"])
-
-
-@pytest.fixture
-def outsider():
-    return UserFactory(team=TeamFactory(name="Andet hold"), roles=["caseworker"])
-
-
-@pytest.fixture
-def mentor(team):
-    return UserFactory(team=team, roles=["mentor"])
-
-
-@pytest.fixture
-def bbu():
-    return UserFactory(team=None, roles=["bbu_liaison"])
-
-
 def register(client, user, birth_date=ADULT_BIRTH_DATE) -> Referral:
     client.force_login(user)
     response = client.post(reverse("referrals:new"), {
