@@ -165,6 +165,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.tasks.workflow_timers_fire_task",
         "schedule": 60.0,
     },
+    "sweep-stuck-workflow-jobs": {
+        "task": "workflows.tasks.workflow_jobs_sweep_task",
+        "schedule": 300.0,
+    },
 }
 
 # --------------------------------------------------------------------------- auth
@@ -274,6 +278,37 @@ CASEFLOW_DUPLICATE_WINDOW_DAYS = env.int("CASEFLOW_DUPLICATE_WINDOW_DAYS", defau
 # ReferralFlow: waiting for information is shelved automatically after this many Danish
 # working days (workflows.services.info_wait_deadline; fired by the workflow timers).
 CASEFLOW_INFO_WAIT_WORKING_DAYS = env.int("CASEFLOW_INFO_WAIT_WORKING_DAYS", default=10)
+
+# Deadlines of the human tasks in Danish working days (domain.md §2.4): when one passes,
+# the task stays open and the team's supervisors get a deadline breach on their dashboard
+# (workflows.deadlines). Override one with CASEFLOW_DEADLINE_<NAME>=<days>.
+_DEADLINE_DEFAULTS = {
+    "acute_triage": 0,  # the same working day
+    "initial_assessment": 2,
+    "screening": 10,
+    "co_signature": 5,
+    "approval": 5,
+    "clarification": 20,
+    "plan": 10,
+    "review": 10,
+    "follow_up": 10,
+    "provider_answer": 5,
+    "matching": 10,
+}
+CASEFLOW_DEADLINE_WORKING_DAYS = {
+    name: env.int(f"CASEFLOW_DEADLINE_{name.upper()}", default=days) for name, days in _DEADLINE_DEFAULTS.items()
+}
+# BBU assesses a report (underretning) within 24 hours (barnets lov; domain.md §2.4).
+CASEFLOW_BBU_REPORT_HOURS = env.int("CASEFLOW_BBU_REPORT_HOURS", default=24)
+# Periodic progress reviews of a case (months) by level, follow-ups after closure, the
+# turning-18 task, and the alert for an intervention without a provider (domain.md §2.2–2.6).
+CASEFLOW_REVIEW_MONTHS = {2: env.int("CASEFLOW_REVIEW_MONTHS_LEVEL_2", default=3),
+                          3: env.int("CASEFLOW_REVIEW_MONTHS_LEVEL_3", default=1)}
+CASEFLOW_FOLLOW_UP_MONTHS = (6, 12)
+CASEFLOW_ADULT_TRANSITION_MONTHS = env.int("CASEFLOW_ADULT_TRANSITION_MONTHS", default=3)
+CASEFLOW_UNSTAFFED_ALERT_DAYS = env.int("CASEFLOW_UNSTAFFED_ALERT_DAYS", default=14)
+# Workflow jobs (our Celery job node) still SCHEDULED after this many minutes are enqueued again.
+CASEFLOW_JOB_STUCK_MINUTES = env.int("CASEFLOW_JOB_STUCK_MINUTES", default=10)
 
 # --------------------------------------------------------------------------- partner intake API (caseflow/intake)
 

@@ -3,6 +3,7 @@ foreign key to the domain object (design.md §3, viewflow-notes §1 option 2).""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
@@ -35,3 +36,71 @@ class ReferralProcess(Process):
         verbose_name_plural = _("referral processes")
         default_permissions = PROCESS_PERMISSIONS
         ordering = ["-created"]
+
+
+class CaseProcess(Process):
+    """One CaseFlow run: a case from clarification to archive (a reopening starts a
+    new run on the same case, which keeps its number and history)."""
+
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.PROTECT, null=True, related_name="processes"
+    )
+
+    class Meta:
+        verbose_name = _("case process")
+        verbose_name_plural = _("case processes")
+        default_permissions = PROCESS_PERMISSIONS
+        ordering = ["-created"]
+
+
+class InterventionProcess(Process):
+    """One InterventionFlow run: an intervention from consent to its end."""
+
+    intervention = models.ForeignKey(
+        "interventions.Intervention",
+        verbose_name=_("intervention"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="processes",
+    )
+
+    class Meta:
+        verbose_name = _("intervention process")
+        verbose_name_plural = _("intervention processes")
+        default_permissions = PROCESS_PERMISSIONS
+        ordering = ["-created"]
+
+
+class DeadlineBreach(models.Model):
+    """A human task that was not done by its deadline. Recorded by the flow's
+    non-interrupting timeout (the task stays open), escalated to the supervisors of
+    the team, and listed on their dashboard until the task is done."""
+
+    task = models.OneToOneField(
+        "viewflow.Task", verbose_name=_("task"), on_delete=models.CASCADE, related_name="deadline_breach"
+    )
+    process = models.ForeignKey(
+        "viewflow.Process", verbose_name=_("process"), on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(
+        "accounts.Team", verbose_name=_("team"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    referral = models.ForeignKey(
+        "referrals.Referral", verbose_name=_("referral"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="+",
+    )
+    deadline = models.CharField(_("deadline"), max_length=60)
+    due_at = models.DateTimeField(_("due"))
+    breached_at = models.DateTimeField(_("breached"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("deadline breach")
+        verbose_name_plural = _("deadline breaches")
+        ordering = ["-breached_at", "-pk"]
+        indexes = [models.Index(fields=["team", "-breached_at"])]
+
+    def __str__(self):
+        return f"{self.deadline} ({self.due_at:%Y-%m-%d})"

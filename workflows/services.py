@@ -271,7 +271,7 @@ def referral_task_perform(*, actor, referral: Referral, node, perform):
             if not activation.assign.has_perm(actor):
                 raise PermissionDenied
             activation.assign(actor)
-        if not (activation.start.has_perm(actor) and can(actor, Action.CLAIM_TASK, referral)):
+        if not (activation.start.has_perm(actor) and actor.has_perm(task.owner_permission, referral)):
             raise PermissionDenied
         activation.start(None)
         result = perform(ReferralProcess.objects.get(pk=process.pk))

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .flows.referral import ReferralFlow
-from .views import ReferralFlowViewset, TaskClaimView, TaskInboxView, TaskQueueView
+from .views import FlowTaskViewset, TaskClaimView, TaskInboxView, TaskQueueView
 
 app_name = "workflows"
 
@@ -12,4 +12,4 @@ urlpatterns = [
 ]
 
 #: The ReferralFlow's task URLs (namespace ``referral``), routed by caseflow/urls.py.
-referral_flow_urls = ReferralFlowViewset(ReferralFlow).urls
+referral_flow_urls = FlowTaskViewset(ReferralFlow).urls

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -20,35 +19,39 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from caseflow.core.exceptions import ApplicationError
-from permissions.policy import Action, can, visible_referrals
 
-from . import forms, services
-from .models import ReferralProcess
-
-OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
-
+from . import forms, selectors, services
+from .subjects import subject_of
 
 # --------------------------------------------------------------------------- task views
 
 
 class GuardedTaskView(LoginRequiredMixin, FormView, metaclass=abc.ABCMeta):
-    """A human task of the ReferralFlow. viewflow's wrapper has checked ownership and
-    started the activation (under the flow lock on POST); the policy is asked again
-    here, at execution (viewflow-notes P5). Subclasses call one service in ``perform``."""
+    """A human task of any of our flows. viewflow's wrapper has checked ownership and
+    started the activation (under the flow lock on POST); the task's own permission is
+    asked again here, through the policy, at execution (viewflow-notes P5).
+    Subclasses call one service in ``perform``."""
 
     def dispatch(self, request, *args, **kwargs):
         activation = getattr(request, "activation", None)
         if activation is None:
             raise Http404
         self.process = activation.process
-        self.referral = self.process.referral
-        if self.referral is None or not can(request.user, Action.CLAIM_TASK, self.referral):
+        self.task = activation.task
+        self.subject = subject_of(self.process)
+        checked = self.task.flow_task._owner_permission_obj
+        target = checked(self.process) if callable(checked) else self.subject
+        perm = self.task.owner_permission
+        if self.subject is None or not perm or not request.user.has_perm(perm, target):
             raise PermissionDenied
+        self.on_dispatch()
         return super().dispatch(request, *args, **kwargs)
 
+    def on_dispatch(self):
+        """Load what the task works on (after the checks above)."""
+
     def get_context_data(self, **kwargs):
-        return super().get_context_data(referral=self.referral, process=self.process,
-                                        task=self.request.activation.task, **kwargs)
+        return super().get_context_data(subject=self.subject, process=self.process, task=self.task, **kwargs)
 
     @abc.abstractmethod
     def perform(self, data):
@@ -65,6 +68,16 @@ class GuardedTaskView(LoginRequiredMixin, FormView, metaclass=abc.ABCMeta):
         return redirect(_next_url(self.request.user, self.process))
 
 
+class ReferralTaskView(GuardedTaskView):
+    """A task of the ReferralFlow: ``self.referral`` is the referral."""
+
+    def on_dispatch(self):
+        self.referral = self.subject
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(referral=self.referral, **kwargs)
+
+
 def _next_url(user, process):
     """The user's next task on the same referral, else the inbox."""
     task = Task.objects.filter(process_id=process.pk, owner=user, status=STATUS.ASSIGNED).first()
@@ -73,7 +86,7 @@ def _next_url(user, process):
     return reverse("workflows:inbox")
 
 
-class AcuteTriageView(GuardedTaskView):
+class AcuteTriageView(ReferralTaskView):
     template_name = "workflows/referral/acute_triage.html"
     form_class = forms.AcuteTriageForm
 
@@ -82,7 +95,7 @@ class AcuteTriageView(GuardedTaskView):
                                         police_alerted=data["police_alerted"], note=data["note"])
 
 
-class AssessView(GuardedTaskView):
+class AssessView(ReferralTaskView):
     template_name = "workflows/referral/assess.html"
     form_class = forms.AssessmentForm
 
@@ -97,7 +110,7 @@ class AssessView(GuardedTaskView):
         )
 
 
-class ReceiveInformationView(GuardedTaskView):
+class ReceiveInformationView(ReferralTaskView):
     template_name = "workflows/referral/receive_information.html"
     form_class = forms.InformationForm
 
@@ -106,7 +119,7 @@ class ReceiveInformationView(GuardedTaskView):
                                              sufficient=data["sufficient"], note=data["note"])
 
 
-class ScreenView(GuardedTaskView):
+class ScreenView(ReferralTaskView):
     template_name = "workflows/referral/screen.html"
     form_class = forms.ScreeningForm
 
@@ -129,7 +142,7 @@ class TaskDetailView(DetailTaskView):
 
     def get_context_data(self, **kwargs):
         activation = self.request.activation
-        return super().get_context_data(task=activation.task, referral=activation.process.referral, **kwargs)
+        return super().get_context_data(task=activation.task, subject=subject_of(activation.process), **kwargs)
 
 
 class TaskAssignView(AssignTaskView):
@@ -139,11 +152,11 @@ class TaskAssignView(AssignTaskView):
 
     def get_context_data(self, **kwargs):
         activation = self.request.activation
-        return super().get_context_data(task=activation.task, referral=activation.process.referral, **kwargs)
+        return super().get_context_data(task=activation.task, subject=subject_of(activation.process), **kwargs)
 
 
-class ReferralFlowViewset(FlowViewset):
-    """The task URLs of the ReferralFlow (execute, assign, ...). viewflow's dashboard,
+class FlowTaskViewset(FlowViewset):
+    """The task URLs of a flow (execute, assign, ...). viewflow's dashboard,
     process list, process detail, task list and charts show every process to anyone
     with the global view permission (upstream #505): they are not routed."""
 
@@ -166,41 +179,16 @@ class ReferralFlowViewset(FlowViewset):
 # --------------------------------------------------------------------------- inbox and queue
 
 
-def _claimable_processes(user):
-    return ReferralProcess.objects.filter(referral__in=visible_referrals(user, Action.CLAIM_TASK))
-
-
-def _with_referral(tasks):
-    return tasks.annotate(
-        referral_id=F("process__referralprocess__referral_id"),
-        referral_reference=F("process__referralprocess__referral__reference"),
-    ).order_by("created", "pk")
-
-
-def task_inbox_for(*, actor):
-    """The open tasks assigned to ``actor`` on referrals they may still work on."""
-    return _with_referral(Task.objects.filter(
-        owner=actor, status__in=(STATUS.ASSIGNED, STATUS.STARTED), process__in=_claimable_processes(actor),
-    ))
-
-
-def task_queue_for(*, actor):
-    """Unassigned human tasks of referrals ``actor`` may claim (one query)."""
-    return _with_referral(Task.objects.filter(
-        owner__isnull=True, status=STATUS.NEW, flow_task_type="HUMAN",
-        process__in=_claimable_processes(actor),
-    ))
-
-
 class TaskInboxView(LoginRequiredMixin, ListView):
     template_name = "workflows/task_inbox.html"
     context_object_name = "tasks"
 
     def get_queryset(self):
-        return task_inbox_for(actor=self.request.user)
+        return selectors.task_inbox_for(actor=self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        selectors.task_lists_audit(actor=self.request.user, kind="inbox", count=len(context["tasks"]))
         for task in context["tasks"]:
             task.execute_url = task.flow_task.reverse("execute", args=[task.process_id, task.pk])
         return context
@@ -211,7 +199,12 @@ class TaskQueueView(LoginRequiredMixin, ListView):
     context_object_name = "tasks"
 
     def get_queryset(self):
-        return task_queue_for(actor=self.request.user)
+        return selectors.task_queue_for(actor=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        selectors.task_lists_audit(actor=self.request.user, kind="queue", count=len(context["tasks"]))
+        return context
 
 
 class TaskClaimView(LoginRequiredMixin, View):
@@ -222,8 +215,7 @@ class TaskClaimView(LoginRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, task_pk):
-        task = Task.objects.filter(pk=task_pk, process__in=_claimable_processes(request.user),
-                                   flow_task_type="HUMAN").select_related("process").first()
+        task = selectors.task_reachable(actor=request.user, task_pk=task_pk)
         if task is None:
             raise Http404
         flow_class = task.process.flow_class

@@ -13,19 +13,37 @@ class AuditAction(models.TextChoices):
     CASE_MINOR_FLAG_CHANGED = "case.minor_flag_changed", _("Minor flag changed")
     CASE_CLOSED = "case.closed", _("Case closed")
     CASE_HISTORY_VIEWED = "case.history_viewed", _("Case history viewed")
+    CASE_PLAN_RECORDED = "case.plan_recorded", _("Case plan recorded")
+    CASE_REVIEWED = "case.reviewed", _("Case progress reviewed")
+    CASE_LEVEL_CHANGED = "case.level_changed", _("Case level changed")
+    CASE_REOPENED = "case.reopened", _("Case reopened")
+    CASE_FOLLOWED_UP = "case.followed_up", _("Case follow-up recorded")
+    CASE_ARCHIVED = "case.archived", _("Case archived")
 
     DECISION_RECORDED = "decision.recorded", _("Decision recorded")
+    CONSENT_RECORDED = "consent.recorded", _("Consent recorded")
+    CONSENT_WITHDRAWN = "consent.withdrawn", _("Consent withdrawn")
+    DEADLINE_BREACHED = "deadline.breached", _("Deadline breached and escalated")
 
     REFERRAL_REGISTERED = "referral.registered", _("Referral registered")
     REFERRAL_VIEWED = "referral.viewed", _("Referral viewed")
     REFERRAL_LISTED = "referral.listed", _("Referral list viewed")
     REFERRAL_SCREENED = "referral.screened", _("Referral screened")
     REFERRAL_CHANGED = "referral.changed", _("Referral changed")
+    REFERRAL_BBU_REPORTED = "referral.bbu_reported", _("Report to BBU sent")
+    REFERRAL_BBU_ACKNOWLEDGED = "referral.bbu_acknowledged", _("Report acknowledged by BBU")
 
     INTERVENTION_PROPOSED = "intervention.proposed", _("Intervention proposed")
     INTERVENTION_STARTED = "intervention.started", _("Intervention started")
     INTERVENTION_MATCHED = "intervention.matched", _("Intervention provider matched")
     INTERVENTION_VIEWED = "intervention.viewed", _("Intervention viewed")
+    INTERVENTION_ACCEPTED = "intervention.accepted", _("Intervention accepted by the provider")
+    INTERVENTION_DECLINED = "intervention.declined", _("Intervention declined by the provider")
+    INTERVENTION_SESSION_LOGGED = "intervention.session_logged", _("Intervention session logged")
+    INTERVENTION_REVIEWED = "intervention.reviewed", _("Intervention reviewed")
+    INTERVENTION_PROVIDER_DROPPED = "intervention.provider_dropped", _("Intervention provider dropped out")
+    INTERVENTION_UNSTAFFED_ALERTED = "intervention.unstaffed_alerted", _("Intervention without a provider for too long")
+    INTERVENTION_ENDED = "intervention.ended", _("Intervention ended")
 
     PERSON_CREATED = "person.created", _("Person registered")
     PERSON_SEARCHED = "person.searched", _("Person search")
@@ -53,6 +71,7 @@ class AuditAction(models.TextChoices):
     WORKFLOW_TASK_STARTED = "workflow.task_started", _("Workflow task started")
     WORKFLOW_TASK_FINISHED = "workflow.task_finished", _("Workflow task finished")
     WORKFLOW_TASK_FAILED = "workflow.task_failed", _("Workflow task failed")
+    WORKFLOW_JOB_REQUEUED = "workflow.job_requeued", _("Stuck workflow job enqueued again")
 
 
 #: Verbs that make an action a *read*. Reads are pruned after

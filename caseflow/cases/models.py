@@ -104,6 +104,8 @@ class Case(models.Model):
             ("claim_case_task", _("Can claim a case's tasks")),
             ("view_case_history", _("Can see a case's history")),
             ("manage_case_access", _("Can manage access to a case")),
+            ("cosign_case", _("Can co-sign a minor's case decisions")),
+            ("approve_case", _("Can approve a case's plan or closure")),
         ]
         indexes = [
             models.Index(fields=["team", "status"]),
@@ -130,6 +132,9 @@ class Decision(models.Model):
         LEVEL_CHANGE = "level_change", _("Level change")
         CLOSURE = "closure", _("Closure")
         REOPENING = "reopening", _("Reopening")
+        REVIEW = "review", _("Progress review")
+        CO_SIGNATURE = "co_signature", _("Co-signature by the child-focused consultant")
+        APPROVAL = "approval", _("Approval by the supervisor")
         CHILD_WELFARE_REPORT = "child_welfare_report", _("Child-welfare report (underretning) assessed")
         OTHER = "other", _("Other")
 
@@ -183,3 +188,53 @@ class Decision(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.decided_at:%Y-%m-%d})"
+
+
+class Consent(models.Model):
+    """A consent given for a case (domain.md §4.6): to the case work itself, to an
+    intervention, or to sharing with a named recipient. Withdrawal is recorded, never
+    deleted. For a minor the custody holders consent; from the 18th birthday only the
+    person's own consent counts (domain.md §6 scenario 11)."""
+
+    class Scope(models.TextChoices):
+        CASE_WORK = "case_work", _("Case work and clarification")
+        INTERVENTION = "intervention", _("An intervention")
+        SHARING = "sharing", _("Sharing with another authority")
+
+    class GivenBy(models.TextChoices):
+        SUBJECT = "subject", _("The person")
+        CUSTODY_HOLDER = "custody_holder", _("A custody holder")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="consents")
+    intervention = models.ForeignKey(
+        "interventions.Intervention",
+        verbose_name=_("intervention"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consents",
+    )
+    scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices)
+    recipient = models.CharField(_("recipient"), max_length=200, blank=True)
+    given_by = models.CharField(_("given by"), max_length=16, choices=GivenBy.choices)
+    given_by_name = models.CharField(
+        _("name of the custody holder"), max_length=200, blank=True,
+        help_text=_("Only for a custody holder; the person is known from the case."),
+    )
+    given_on = models.DateField(_("given on"))
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-given_on", "-pk"]
+        indexes = [models.Index(fields=["case", "scope"])]
+
+    def __str__(self):
+        return f"{self.get_scope_display()} ({self.given_on:%Y-%m-%d})"

@@ -131,6 +131,7 @@ class Referral(models.Model):
         permissions = [
             ("view_referral_referrer", _("Can see the referrer of a referral")),
             ("claim_referral_task", _("Can claim a referral's tasks")),
+            ("cosign_referral", _("Can co-sign a minor's screening")),
         ]
         indexes = [models.Index(fields=["team", "status", "-received_at"])]
 

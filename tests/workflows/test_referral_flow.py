@@ -92,7 +92,7 @@ def test_registration_starts_the_flow_with_triage_assigned_to_the_registrar(clie
     task = open_task(referral, ReferralFlow.acute_triage)
     assert task.owner == worker
     assert task.status == STATUS.ASSIGNED
-    assert task.owner_permission == "referrals.claim_referral_task"
+    assert task.owner_permission == "referrals.change_referral"
     assert task.owner_permission_obj == referral
     assert process.status == PROCESS.NEW
 

@@ -10,8 +10,11 @@ from caseflow.referrals.models import Referral
 from permissions.policy import Action, can
 from workflows import services, views
 from workflows.models import ReferralProcess
+from workflows.nodes import PolicyFlowMixin, TaskNode
 
-CLAIM_PERMISSION = "referrals.claim_referral_task"
+#: The caseworkers' tasks: whoever may change the referral (the team's caseworkers while
+#: it is being screened, its supervisors). BBU's and the consultant's tasks have their own.
+CLAIM_PERMISSION = "referrals.change_referral"
 
 
 def referral_of(process):
@@ -23,7 +26,7 @@ def registrar(activation):
     """The caseworker who registered the referral gets its first steps, if they may."""
     referral = activation.process.coerced.referral
     user = referral.registered_by
-    return user if can(user, Action.CLAIM_TASK, referral) else None
+    return user if can(user, Action.CHANGE, referral) else None
 
 
 def _current_referral(activation):
@@ -45,14 +48,7 @@ def information_deadline(activation):
     return services.info_wait_deadline()
 
 
-class TaskNode(flow.View):
-    """A human task whose detail and assign pages use our layout."""
-
-    detail_view_class = views.TaskDetailView
-    assign_view_class = views.TaskAssignView
-
-
-class ReferralFlow(flow.Flow):
+class ReferralFlow(PolicyFlowMixin, flow.Flow):
     process_class = ReferralProcess
     lock_impl = lock.SelectForUpdateLock(nowait=False)
     process_title = _("Referral screening")
@@ -114,9 +110,3 @@ class ReferralFlow(flow.Flow):
         services.referral_information_timeout(process=activation.process.coerced,
                                               waited_for=waiting.owner if waiting else None)
 
-    def has_view_permission(self, user, obj=None):
-        """Only per referral, through the policy; never the global permission (P3)."""
-        if obj is None:
-            return False
-        referral = obj.coerced.referral
-        return referral is not None and can(user, Action.VIEW, referral)
