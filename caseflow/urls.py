@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from caseflow.core.views import healthz
-from workflows.urls import referral_flow_urls
+from workflows.urls import case_flow_urls, intervention_flow_urls, referral_flow_urls
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="cases:list", permanent=False)),
@@ -20,6 +20,8 @@ urlpatterns = [
     path("audit/", include("caseflow.audit.urls")),
     path("tasks/", include("workflows.urls")),
     path("workflows/referral/", referral_flow_urls),
+    path("workflows/intervention/", intervention_flow_urls),
+    path("workflows/case/", case_flow_urls),
     path("api/", include("caseflow.intake.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -478,6 +478,9 @@ class Stack:
         if not ping:
             self.show_log("worker")
             return 1
+        if not self.workflow_job_runs():
+            self.show_log("worker")
+            return 1
         say("check passed")
         return 0
 
@@ -506,6 +509,13 @@ class Stack:
         except (urllib.error.URLError, OSError):
             asset_status = 0
         say(f"note: /accounts/login/ HTTP {page_status}; {asset.group(1)} HTTP {asset_status}")
+
+    def workflow_job_runs(self) -> bool:
+        """A workflow job goes through commit, broker and worker (manage.py workflow_selfcheck)."""
+        result = subprocess.run([str(VENV_BIN / "python"), "manage.py", "workflow_selfcheck", "--timeout", "60"],
+                                cwd=ROOT, env=self.env, capture_output=True, text=True, check=False)
+        say(f"workflow job: {(result.stdout or result.stderr).strip().splitlines()[-1:]}")
+        return result.returncode == 0
 
     def ping_worker(self) -> bool:
         """The worker is connected to the broker and answers a remote-control ping."""

@@ -67,3 +67,16 @@ class ScreeningForm(forms.Form):
             label=_("Responsible caseworker"), queryset=team_caseworkers(team_id), required=False,
             help_text=_("For a case at level 2 or 3; empty means you."),
         )
+
+
+class CosignForm(forms.Form):
+    approved = forms.TypedChoiceField(
+        label=_("Co-signature"), widget=forms.RadioSelect, coerce=lambda value: value == "yes", empty_value=None,
+        choices=[("yes", _("Co-sign: the outcome takes effect")),
+                 ("no", _("Refuse: back to the screening"))],
+    )
+    justification = _text(_("Justification"), required=True)
+
+
+class BbuAcknowledgeForm(forms.Form):
+    assessment = _text(_("Receipt and BBU's assessment of the report"), required=True)

@@ -30,6 +30,28 @@ class ReferralProcess(Process):
         related_name="+",
         help_text=_("The named BBU contact of a referral about a minor (set at the initial assessment)."),
     )
+    bbu_reported_at = models.DateTimeField(
+        _("reported to BBU"), null=True, blank=True,
+        help_text=_("When the report (underretning) went to BBU; BBU's 24-hour clock starts here."),
+    )
+    pending_screening = models.ForeignKey(
+        "cases.Decision",
+        verbose_name=_("screening awaiting co-signature"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("A minor's screening outcome, recorded by the caseworker, that takes effect only when the "
+                    "child-focused consultant co-signs it."),
+    )
+    pending_responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed responsible caseworker"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("referral process")

@@ -7,7 +7,7 @@ action, joined through the process to its subject: one statement per list.
 """
 
 from django.db.models import Case as SqlCase
-from django.db.models import CharField, F, Q, QuerySet, Value, When
+from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -53,6 +53,9 @@ def _with_subject(tasks: QuerySet[Task]) -> QuerySet[Task]:
         case_reference=Coalesce(F("process__caseprocess__case__reference"),
                                 F("process__interventionprocess__intervention__case__reference")),
         intervention_id=F("process__interventionprocess__intervention_id"),
+        # The task's deadline: the pending timer armed on it (a boundary timeout).
+        due_at=Subquery(Task.objects.filter(previous=OuterRef("pk"), status=STATUS.SCHEDULED,
+                                            flow_task_type="TIMER").order_by("scheduled").values("scheduled")[:1]),
         subject_kind=SqlCase(
             When(process__referralprocess__isnull=False, then=Value("referral")),
             When(process__caseprocess__isnull=False, then=Value("case")),
@@ -83,14 +86,12 @@ def task_reachable(*, actor, task_pk) -> Task | None:
 
 def case_tasks_for(*, actor, case) -> QuerySet[Task]:
     """The open human tasks of a case's processes and its interventions' processes, for
-    the case page. The caller has checked that ``actor`` may see the case; reading the
-    list is audited with the case."""
-    tasks = _with_subject(Task.objects.filter(
+    the case page. The caller has checked that ``actor`` may see the case and records
+    the read (the case page's one ``case.viewed`` event covers this section)."""
+    return _with_subject(Task.objects.filter(
         Q(process__caseprocess__case=case) | Q(process__interventionprocess__intervention__case=case),
         status__in=OPEN_TASK_STATUSES, flow_task_type="HUMAN",
     ).select_related("owner"))
-    audit_record(actor=actor, action=AuditAction.CASE_VIEWED, target=case, purpose="case tasks")
-    return tasks
 
 
 def task_lists_audit(*, actor, kind: str, count: int) -> None:

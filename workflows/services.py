@@ -20,7 +20,9 @@ from caseflow.core.exceptions import ApplicationError
 from caseflow.core.workdays import add_working_days
 from caseflow.referrals.models import Referral
 from caseflow.referrals.services import referral_case_link, referral_screen, referral_status_set
+from permissions.models import GrantKind
 from permissions.policy import Action, can
+from permissions.services import access_grant
 
 from .models import ReferralProcess
 
@@ -42,6 +44,18 @@ INFO_WAIT_EXPIRED = _(
 REPORT_ASSESSMENT_MISSING = _(
     "The referral is about a minor: the report to BBU (underretning) must be assessed before screening."
 )
+SCREEN_NOT_ALLOWED = _("You are not allowed to screen this referral.")
+ALREADY_SCREENED = _("This referral has already been screened.")
+OUTCOME_REQUIRED = _("Choose a screening outcome.")
+MEMBERS_REQUIRED = _("Name the members of the coordination unit who were present.")
+JUSTIFICATION_REQUIRED = _("Give a justification.")
+COSIGNATURE_REQUIRED = _(
+    "The referral is about a minor: the screening outcome takes effect only when the child-focused "
+    "consultant co-signs it."
+)
+COSIGN_NOT_ALLOWED = _("Only a child-focused consultant can co-sign the screening of a minor's referral.")
+NOTHING_TO_COSIGN = _("There is no screening outcome waiting for a co-signature.")
+BBU_ACK_NOT_ALLOWED = _("Only the referral's BBU contact can acknowledge the report.")
 
 
 class AssessmentOutcome:
@@ -63,6 +77,9 @@ NO_REPORT = "no_report"
 SENT_TO_ANOTHER_MUNICIPALITY = "sent_to_another_municipality"
 SHELVED = "shelved"
 SHELVED_INFO_TIMEOUT = "shelved_info_timeout"
+COSIGN_APPROVED = "approved"
+COSIGN_REFUSED = "refused"
+BBU_ACKNOWLEDGED = "bbu_acknowledged"
 
 CASE_LEVELS = {Referral.Outcome.CASE_LEVEL_2: Case.Level.ANTICIPATORY,
                Referral.Outcome.CASE_LEVEL_3: Case.Level.INTERVENING}
@@ -154,6 +171,8 @@ def referral_assessment_record(
                         justification=report_justification)
         ReferralProcess.objects.filter(pk=process.pk).update(bbu_contact=bbu_contact)
         process.bbu_contact = bbu_contact
+        if report_needed:
+            _bbu_report(actor=actor, process=process)
     if outcome == AssessmentOutcome.ANOTHER_MUNICIPALITY:
         if not (note or "").strip():
             raise ApplicationError(TRANSFER_NOTE_REQUIRED, field="note")
@@ -214,30 +233,204 @@ def referral_information_timeout(*, process: ReferralProcess, waited_for=None) -
     return _status_set(actor=None, referral=referral, status=Referral.Status.SHELVED)
 
 
+def _bbu_report(*, actor, process: ReferralProcess) -> None:
+    """The underretning goes to BBU (domain.md §2.5 item 2): the named BBU contact gets
+    BBU's access to the referral (its summary and BBU's own task) and BBU's clock of
+    CASEFLOW_BBU_REPORT_HOURS hours starts (the flow's parallel BBU task)."""
+    now = timezone.now()
+    ReferralProcess.objects.filter(pk=process.pk).update(bbu_reported_at=now)
+    process.bbu_reported_at = now
+    access_grant(actor=actor, obj=process.referral, kind=GrantKind.BBU, user=process.bbu_contact,
+                 reason="underretning")
+    audit_record(actor=actor, action=AuditAction.REFERRAL_BBU_REPORTED, target=process.referral,
+                 extra={"bbu_contact_id": process.bbu_contact_id, "hours": settings.CASEFLOW_BBU_REPORT_HOURS})
+
+
+def bbu_report_due(process: ReferralProcess):
+    """When BBU must have assessed the report: CASEFLOW_BBU_REPORT_HOURS clock hours
+    (not working days) after it was sent."""
+    return (process.bbu_reported_at or timezone.now()) + datetime.timedelta(
+        hours=settings.CASEFLOW_BBU_REPORT_HOURS)
+
+
 @transaction.atomic
-def referral_screening_conclude(
-    *, actor, referral: Referral, outcome, justification: str, members_present: str = "", responsible=None,
-) -> tuple[Referral, Case | None]:
-    """The coordination unit's screening outcome (domain.md §2.1). Level 2 or 3 opens a
-    case about the referral's person, with the responsible caseworker's access, and
-    links the referral to it."""
+def referral_bbu_acknowledge(*, actor, process: ReferralProcess, assessment: str) -> Decision:
+    """BBU records the receipt of the report and its assessment (BBU owns the decision;
+    the system records it). Only the named BBU contact, through BBU's grant."""
+    process = ReferralProcess.objects.select_related("referral").get(pk=process.pk)
+    referral = process.referral
+    if not (actor.has_role(Role.BBU_LIAISON) and actor.pk == process.bbu_contact_id
+            and can(actor, Action.CLAIM_TASK, referral)):
+        raise ApplicationError(BBU_ACK_NOT_ALLOWED)
+    if not (assessment or "").strip():
+        raise ApplicationError(JUSTIFICATION_REQUIRED, field="assessment")
+    decision = decision_record(actor=actor, kind=Decision.Kind.CHILD_WELFARE_REPORT, referral=referral,
+                               outcome=BBU_ACKNOWLEDGED, justification=assessment)
+    audit_record(actor=actor, action=AuditAction.REFERRAL_BBU_ACKNOWLEDGED, target=referral,
+                 extra={"decision_id": decision.pk, "within_deadline": timezone.now() <= bbu_report_due(process)})
+    return decision
+
+
+def _screening_check(*, actor, referral: Referral, outcome, justification, members_present, responsible):
+    """Validate a screening outcome before anything is written; returns the
+    responsible caseworker of a case to be opened (default: the screener)."""
+    if not can(actor, Action.CHANGE, referral):
+        raise ApplicationError(SCREEN_NOT_ALLOWED)
+    if referral.status == Referral.Status.ASSESSED or referral.closed_at is not None:
+        raise ApplicationError(ALREADY_SCREENED)
+    if outcome not in Referral.Outcome.values:
+        raise ApplicationError(OUTCOME_REQUIRED, field="outcome")
+    if not (justification or "").strip():
+        raise ApplicationError(JUSTIFICATION_REQUIRED, field="justification")
+    if not (members_present or "").strip():
+        raise ApplicationError(MEMBERS_REQUIRED, field="members_present")
     level = CASE_LEVELS.get(outcome)
     if level is not None and referral.person_id is None:
         raise ApplicationError(PERSON_REQUIRED_FOR_CASE, field="outcome")
     if referral_is_minor(referral) and not referral.decisions.filter(
-            kind=Decision.Kind.CHILD_WELFARE_REPORT).exists():
+            kind=Decision.Kind.CHILD_WELFARE_REPORT, outcome__in=(REPORT_MADE, NO_REPORT)).exists():
         raise ApplicationError(REPORT_ASSESSMENT_MISSING)
-    if level is not None and responsible is None and actor.has_role(Role.CASEWORKER) \
-            and actor.team_id == referral.team_id:
+    if level is None:
+        return None
+    if responsible is None and actor.has_role(Role.CASEWORKER) and actor.team_id == referral.team_id:
         responsible = actor
+    if responsible is not None and not (responsible.has_role(Role.CASEWORKER)
+                                        and responsible.team_id == referral.team_id):
+        raise ApplicationError(_("The responsible caseworker must be a caseworker of the case's team."),
+                               field="responsible")
+    return responsible
+
+
+def _screening_take_effect(*, actor, referral: Referral, outcome, justification, members_present="",
+                           responsible=None, screening_decision=None, case_actor=None):
+    """The outcome takes effect: the referral is assessed (closed unless a case is
+    opened); level 2 or 3 opens a case, or reopens the person's closed case, links the
+    referral to it and starts the case's CaseFlow. ``case_actor`` opens the case (a
+    caseworker's act: the one who recorded the outcome)."""
     referral = referral_screen(actor=actor, referral=referral, outcome=outcome, justification=justification,
-                               members_present=members_present)
+                               members_present=members_present, screening_decision=screening_decision)
+    level = CASE_LEVELS.get(outcome)
     if level is None:
         return referral, None
-    case = case_open(actor=actor, person=referral.person, team=referral.team, level=level,
-                     responsible=responsible)
-    referral = referral_case_link(actor=actor, referral=referral, case=case)
+    case_actor = case_actor or actor
+    reopen = Case.objects.filter(pk=referral.reopen_case_id).first() if referral.reopen_case_id else None
+    if reopen is not None and not reopen.is_open:
+        from .case_services import case_reopen
+
+        case = case_reopen(actor=case_actor, case=reopen, justification=justification, referral=referral)
+    else:
+        from .case_services import case_process_start
+
+        case = case_open(actor=case_actor, person=referral.person, team=referral.team, level=level,
+                         responsible=responsible)
+        case_process_start(actor=case_actor, case=case)
+    referral = Referral.objects.get(pk=referral.pk)
+    if referral.case_id is None:
+        referral = referral_case_link(actor=actor, referral=referral, case=case)
     return referral, case
+
+
+@transaction.atomic
+def referral_screening_conclude(
+    *, actor, referral: Referral, outcome, justification: str, members_present: str = "", responsible=None,
+) -> tuple[Referral, Case | None]:
+    """The coordination unit's screening outcome about an adult (or an unknown person)
+    takes effect at once (domain.md §2.1). Level 2 or 3 opens a case about the
+    referral's person with the responsible caseworker's access (or reopens the
+    person's closed case: same reference, same history), links the referral to it and
+    starts its CaseFlow. A minor's outcome needs the consultant's co-signature:
+    ``referral_screening_propose``."""
+    referral = Referral.objects.get(pk=referral.pk)
+    if referral_is_minor(referral):
+        raise ApplicationError(COSIGNATURE_REQUIRED)
+    responsible = _screening_check(actor=actor, referral=referral, outcome=outcome, justification=justification,
+                                   members_present=members_present, responsible=responsible)
+    return _screening_take_effect(actor=actor, referral=referral, outcome=outcome, justification=justification,
+                                  members_present=members_present, responsible=responsible)
+
+
+def _pending_set(*processes, decision, responsible) -> None:
+    """Store (or clear) the outcome waiting for the co-signature, also on the caller's
+    instance: the task's activation saves that one when the flow moves on."""
+    ReferralProcess.objects.filter(pk=processes[0].pk).update(pending_screening=decision,
+                                                              pending_responsible=responsible)
+    for process in processes:
+        process.pending_screening, process.pending_responsible = decision, responsible
+
+
+@transaction.atomic
+def referral_screening_propose(
+    *, actor, process: ReferralProcess, outcome, justification: str, members_present: str = "", responsible=None,
+) -> Decision:
+    """A minor's screening outcome (domain.md §2.3, §2.5 item 3). The caseworker's
+    SCREENING decision is recorded now, with them as its decider, and waits for the
+    child-focused consultant's co-signature; the referral stays open (and visible to
+    the consultant) and nothing else changes until then."""
+    caller_process, process = process, ReferralProcess.objects.select_for_update().get(pk=process.pk)
+    referral = Referral.objects.get(pk=process.referral_id)
+    if not referral_is_minor(referral):
+        raise ApplicationError(_("Only a minor's screening needs a co-signature."))
+    responsible = _screening_check(actor=actor, referral=referral, outcome=outcome, justification=justification,
+                                   members_present=members_present, responsible=responsible)
+    decision = decision_record(actor=actor, kind=Decision.Kind.SCREENING, referral=referral, outcome=outcome,
+                               justification=justification, members_present=members_present)
+    _pending_set(process, caller_process, decision=decision, responsible=responsible)
+    audit_record(actor=actor, action=AuditAction.REFERRAL_CHANGED, target=referral,
+                 extra={"screening_proposed": outcome, "decision_id": decision.pk, "awaiting": "co_signature"})
+    return decision
+
+
+@transaction.atomic
+def referral_screening_record(
+    *, actor, process: ReferralProcess, outcome, justification: str, members_present: str = "", responsible=None,
+):
+    """The screening task: a minor's outcome waits for the co-signature, an adult's
+    takes effect at once."""
+    referral = Referral.objects.get(pk=process.referral_id)
+    kwargs = dict(actor=actor, outcome=outcome, justification=justification, members_present=members_present,
+                  responsible=responsible)
+    if referral_is_minor(referral):
+        return referral_screening_propose(process=process, **kwargs)
+    return referral_screening_conclude(referral=referral, **kwargs)
+
+
+@transaction.atomic
+def referral_screening_cosign(*, actor, process: ReferralProcess, approved: bool, justification: str):
+    """The child-focused consultant co-signs (CO_SIGNATURE "approved": the outcome takes
+    effect) or refuses (CO_SIGNATURE "refused": back to the screening, the refusal and
+    its justification visible there). Both with a justification."""
+    caller_process, process = process, ReferralProcess.objects.select_for_update().get(pk=process.pk)
+    referral = Referral.objects.get(pk=process.referral_id)
+    if not (actor.has_role(Role.CHILD_CONSULTANT) and can(actor, Action.CO_SIGN, referral)):
+        raise ApplicationError(COSIGN_NOT_ALLOWED)
+    proposal = process.pending_screening
+    if proposal is None:
+        raise ApplicationError(NOTHING_TO_COSIGN)
+    if not (justification or "").strip():
+        raise ApplicationError(JUSTIFICATION_REQUIRED, field="justification")
+    decision_record(actor=actor, kind=Decision.Kind.CO_SIGNATURE, referral=referral,
+                    outcome=COSIGN_APPROVED if approved else COSIGN_REFUSED, justification=justification)
+    responsible = process.pending_responsible
+    _pending_set(process, caller_process, decision=None, responsible=None)
+    if not approved:
+        audit_record(actor=actor, action=AuditAction.REFERRAL_CHANGED, target=referral,
+                     extra={"co_signature": COSIGN_REFUSED, "decision_id": proposal.pk})
+        return referral, None
+    return _screening_take_effect(
+        actor=actor, referral=referral, outcome=proposal.outcome, justification=proposal.justification,
+        members_present=proposal.members_present, responsible=responsible, screening_decision=proposal,
+        case_actor=proposal.decided_by,
+    )
+
+
+def screening_refusal_of(referral: Referral) -> Decision | None:
+    """The consultant's latest refusal, shown at the screening task until a new outcome
+    is recorded."""
+    latest = referral.decisions.filter(
+        kind__in=(Decision.Kind.SCREENING, Decision.Kind.CO_SIGNATURE)).order_by("-decided_at", "-pk").first()
+    if latest is not None and latest.kind == Decision.Kind.CO_SIGNATURE and latest.outcome == COSIGN_REFUSED:
+        return latest
+    return None
 
 
 def bbu_liaisons():

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView
@@ -19,6 +20,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from caseflow.core.exceptions import ApplicationError
+from caseflow.referrals.models import Referral
 
 from . import forms, selectors, services
 from .subjects import subject_of
@@ -126,12 +128,51 @@ class ScreenView(ReferralTaskView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "team_id": self.referral.team_id}
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            refusal=services.screening_refusal_of(self.referral),
+            needs_cosignature=services.referral_is_minor(self.referral), **kwargs)
+
     def perform(self, data):
-        services.referral_screening_conclude(
-            actor=self.request.user, referral=self.referral, outcome=data["outcome"],
+        services.referral_screening_record(
+            actor=self.request.user, process=self.process, outcome=data["outcome"],
             justification=data["justification"], members_present=data["members_present"],
             responsible=data.get("responsible"),
         )
+
+
+class CosignScreeningView(ReferralTaskView):
+    """The child-focused consultant co-signs or refuses a minor's screening outcome."""
+
+    template_name = "workflows/referral/cosign_screening.html"
+    form_class = forms.CosignForm
+
+    def get_context_data(self, **kwargs):
+        process = services.ReferralProcess.objects.select_related(
+            "pending_screening__decided_by", "pending_responsible").get(pk=self.process.pk)
+        proposal = process.pending_screening
+        outcome = dict(Referral.Outcome.choices).get(proposal.outcome, proposal.outcome) if proposal else ""
+        return super().get_context_data(proposal=proposal, proposal_outcome=outcome,
+                                        proposed_responsible=process.pending_responsible, **kwargs)
+
+    def perform(self, data):
+        services.referral_screening_cosign(actor=self.request.user, process=self.process,
+                                           approved=data["approved"], justification=data["justification"])
+
+
+class BbuAcknowledgeView(ReferralTaskView):
+    """BBU records the receipt of the report (underretning) and its assessment."""
+
+    template_name = "workflows/referral/bbu_acknowledge.html"
+    form_class = forms.BbuAcknowledgeForm
+
+    def get_context_data(self, **kwargs):
+        process = services.ReferralProcess.objects.get(pk=self.process.pk)
+        return super().get_context_data(due=services.bbu_report_due(process), **kwargs)
+
+    def perform(self, data):
+        services.referral_bbu_acknowledge(actor=self.request.user, process=self.process,
+                                          assessment=data["assessment"])
 
 
 class TaskDetailView(DetailTaskView):
@@ -189,6 +230,7 @@ class TaskInboxView(LoginRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         selectors.task_lists_audit(actor=self.request.user, kind="inbox", count=len(context["tasks"]))
+        context["now"] = timezone.now()
         for task in context["tasks"]:
             task.execute_url = task.flow_task.reverse("execute", args=[task.process_id, task.pk])
         return context
@@ -204,6 +246,7 @@ class TaskQueueView(LoginRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         selectors.task_lists_audit(actor=self.request.user, kind="queue", count=len(context["tasks"]))
+        context["now"] = timezone.now()
         return context
 
 

@@ -44,6 +44,7 @@ class AuditAction(models.TextChoices):
     INTERVENTION_PROVIDER_DROPPED = "intervention.provider_dropped", _("Intervention provider dropped out")
     INTERVENTION_UNSTAFFED_ALERTED = "intervention.unstaffed_alerted", _("Intervention without a provider for too long")
     INTERVENTION_ENDED = "intervention.ended", _("Intervention ended")
+    INTERVENTION_CONSENT_OBTAINED = "intervention.consent_obtained", _("Intervention consent obtained")
 
     PERSON_CREATED = "person.created", _("Person registered")
     PERSON_SEARCHED = "person.searched", _("Person search")

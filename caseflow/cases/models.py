@@ -238,3 +238,58 @@ class Consent(models.Model):
 
     def __str__(self):
         return f"{self.get_scope_display()} ({self.given_on:%Y-%m-%d})"
+
+
+class CaseProposal(models.Model):
+    """A caseworker's proposal in the CaseFlow that may need signatures before it takes
+    effect (domain.md §2.3, §2.5): a plan (goals and the interventions to propose), a
+    level change, or a closure. The child-focused consultant co-signs for a minor, the
+    supervisor approves at level 3; each signature is a Decision (CO_SIGNATURE or
+    APPROVAL, outcome ``approved``/``refused``, with its justification), linked here. A
+    refusal refuses the proposal; the caseworker may propose again."""
+
+    class Kind(models.TextChoices):
+        PLAN = "plan", _("Plan")
+        LEVEL_CHANGE = "level_change", _("Level change")
+        CLOSURE = "closure", _("Closure")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting signatures")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="proposals")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    goals = models.TextField(_("goals"), blank=True)
+    interventions = models.JSONField(
+        _("interventions"), default=list, blank=True,
+        help_text=_("The kinds of intervention the plan proposes (Intervention.Kind values)."),
+    )
+    level = models.PositiveSmallIntegerField(_("new level"), choices=Case.Level.choices, null=True, blank=True)
+    closure_reason = models.CharField(
+        _("closure reason"), max_length=16, choices=Case.ClosureReason.choices, blank=True
+    )
+    justification = models.TextField(_("justification"), blank=True)
+    needs_co_signature = models.BooleanField(_("needs the consultant's co-signature"), default=False)
+    needs_approval = models.BooleanField(_("needs the supervisor's approval"), default=False)
+    co_signature = models.ForeignKey(
+        Decision, verbose_name=_("co-signature"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approval = models.ForeignKey(
+        Decision, verbose_name=_("approval"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(_("proposed"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case proposal")
+        verbose_name_plural = _("case proposals")
+        ordering = ["-proposed_at", "-pk"]
+        indexes = [models.Index(fields=["case", "-proposed_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_status_display()})"

@@ -27,7 +27,10 @@ class CaseDetailView(SelectorObjectMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         actions = case_actions(self.request.user, self.object)
+        tasks, chart = _case_workflow(self.request.user, self.object)
         return super().get_context_data(
+            workflow_tasks=tasks,
+            workflow_chart=chart,
             may_view_file=Action.VIEW_FILE in actions,
             may_view_history=Action.VIEW_HISTORY in actions,
             may_view_referrer=Action.VIEW_REFERRER in actions,
@@ -35,6 +38,32 @@ class CaseDetailView(SelectorObjectMixin, DetailView):
             may_view_restricted=Action.VIEW_RESTRICTED in actions,
             **kwargs,
         )
+
+
+def _case_workflow(user, case):
+    """The case's open tasks (a link to do one the viewer owns, a claim button for one
+    in their queue) and the CaseFlow chart of its latest run, current steps marked. A
+    fixed number of queries, whatever the number of tasks."""
+    from django.utils.safestring import mark_safe
+    from viewflow.workflow import chart
+
+    from workflows.flows.case import CaseFlow
+    from workflows.models import CaseProcess
+    from workflows.selectors import case_tasks_for, task_queue_for
+
+    tasks = list(case_tasks_for(actor=user, case=case))
+    claimable = set(task_queue_for(actor=user).filter(pk__in=[task.pk for task in tasks]).values_list(
+        "pk", flat=True)) if tasks else set()
+    for task in tasks:
+        task.execute_url = (task.flow_task.reverse("execute", args=[task.process_id, task.pk])
+                            if task.owner_id == user.pk else "")
+        task.claimable = task.pk in claimable
+    process = CaseProcess.objects.filter(case=case).order_by("-pk").only("pk").first()
+    if process is None:
+        return tasks, ""
+    grid = chart.calc_layout_data(CaseFlow)
+    chart.calc_cell_status(CaseFlow, grid, process.pk)
+    return tasks, mark_safe(chart.grid_to_svg(grid))  # noqa: S308 - viewflow's own SVG template, no user input
 
 
 class CaseHistoryView(LoginRequiredMixin, TemplateView):

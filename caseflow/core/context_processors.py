@@ -10,7 +10,9 @@ def navigation(request):
         "nav": {
             "cases": any(user.has_role(r) for r in (Role.CASEWORKER, Role.SUPERVISOR, Role.CHILD_CONSULTANT,
                                                     Role.BBU_LIAISON)),
-            "tasks": any(user.has_role(r) for r in (Role.CASEWORKER, Role.SUPERVISOR, Role.CHILD_CONSULTANT)),
+            "tasks": any(user.has_role(r) for r in (Role.CASEWORKER, Role.SUPERVISOR, Role.CHILD_CONSULTANT,
+                                                    Role.BBU_LIAISON, Role.MENTOR, Role.PARENT_COACH)),
+            "deadline_breaches": user.has_role(Role.SUPERVISOR),
             "person_search": any(user.has_role(r) for r in (Role.CASEWORKER, Role.SUPERVISOR,
                                                              Role.CHILD_CONSULTANT)),
             "emergency_reviews": user.has_role(Role.SUPERVISOR),

@@ -1,15 +1,66 @@
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView
 
+from caseflow.core.exceptions import ApplicationError
 from permissions.mixins import SelectorObjectMixin
+from permissions.policy import Action, can
 
+from .models import Intervention
 from .selectors import intervention_get_for
+from .services import intervention_session_log
+
+RUNNING = (Intervention.Status.ACTIVE, Intervention.Status.REVIEW)
+
+
+class SessionForm(forms.Form):
+    held_on = forms.DateField(label=gettext_lazy("Date"), initial=timezone.localdate,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+    duration_minutes = forms.IntegerField(label=gettext_lazy("Duration (minutes)"), min_value=1, max_value=600)
+    topic = forms.CharField(label=gettext_lazy("Topic"), max_length=200)
+    note = forms.CharField(label=gettext_lazy("Short note"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def _can_log(user, intervention) -> bool:
+    return intervention.status in RUNNING and can(user, Action.CHANGE, intervention)
 
 
 class InterventionDetailView(SelectorObjectMixin, DetailView):
-    """What a provider (mentor, coach) sees: the intervention's goals and status, never
-    the case's assessment."""
+    """What a provider (mentor, coach) sees: the intervention's goals, status, sessions
+    and reviews, never the case's assessment. The case team sees the same. POST logs
+    a session of a running intervention (the provider, or the case team)."""
 
     template_name = "interventions/intervention_detail.html"
     context_object_name = "intervention"
     selector = intervention_get_for
     selector_arg = "intervention_id"
+
+    def get_context_data(self, session_form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        intervention = context["intervention"]
+        context["sessions"] = intervention.sessions.select_related("logged_by")
+        context["reviews"] = intervention.reviews.select_related("reviewed_by")
+        if _can_log(self.request.user, intervention):
+            context["session_form"] = session_form or SessionForm()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        if not _can_log(request.user, self.object):
+            raise PermissionDenied
+        form = SessionForm(request.POST)
+        if form.is_valid():
+            try:
+                intervention_session_log(actor=request.user, intervention=self.object, **form.cleaned_data)
+            except ApplicationError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("The session is logged."))
+                return redirect("interventions:detail", self.object.pk)
+        return self.render_to_response(self.get_context_data(object=self.object, session_form=form), status=400)

@@ -100,23 +100,36 @@ def _closed_case_of(person):
 
 
 @transaction.atomic
-def referral_screen(*, actor, referral: Referral, outcome, justification, members_present="") -> Referral:
-    """Record the coordination unit's screening outcome. Outcomes that open a case are
-    handled by the workflow issue; this records the decision and the referral state."""
-    if not can(actor, Action.CHANGE, referral):
+def referral_screen(*, actor, referral: Referral, outcome, justification, members_present="",
+                    screening_decision: Decision | None = None) -> Referral:
+    """Record the coordination unit's screening outcome: the decision and the referral
+    state (outcomes that open a case are handled by the workflow).
+
+    For a minor the caseworker's SCREENING decision is recorded first and takes effect
+    only when the child-focused consultant co-signs it: then ``screening_decision`` is
+    that decision, ``actor`` the co-signing consultant, and no second decision is
+    recorded (its decider stays the caseworker)."""
+    if screening_decision is None:
+        if not can(actor, Action.CHANGE, referral):
+            raise ApplicationError(SCREEN_NOT_ALLOWED)
+    elif not (can(actor, Action.CO_SIGN, referral) and screening_decision.referral_id == referral.pk
+              and screening_decision.kind == Decision.Kind.SCREENING and screening_decision.outcome == outcome):
         raise ApplicationError(SCREEN_NOT_ALLOWED)
     if outcome not in Referral.Outcome.values:
         raise ApplicationError(_("Choose a screening outcome."), field="outcome")
-    if referral.status == Referral.Status.ASSESSED:
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if referral.status == Referral.Status.ASSESSED or referral.closed_at is not None:
         raise ApplicationError(_("This referral has already been screened."))
-    decision_record(
-        actor=actor,
-        kind=Decision.Kind.SCREENING,
-        referral=referral,
-        outcome=outcome,
-        justification=justification,
-        members_present=members_present,
-    )
+    if screening_decision is None:
+        screening_decision = decision_record(
+            actor=actor,
+            kind=Decision.Kind.SCREENING,
+            referral=referral,
+            outcome=outcome,
+            justification=justification,
+            members_present=members_present,
+        )
+    before = referral.status
     referral.outcome = outcome
     referral.status = Referral.Status.ASSESSED
     fields = ["outcome", "status"]
@@ -125,7 +138,8 @@ def referral_screen(*, actor, referral: Referral, outcome, justification, member
         fields.append("closed_at")
     referral.save(update_fields=fields)
     audit_record(actor=actor, action=AuditAction.REFERRAL_SCREENED, target=referral,
-                 changes={"status": [Referral.Status.RECEIVED, referral.status], "outcome": ["", outcome]})
+                 changes={"status": [before, referral.status], "outcome": ["", outcome]},
+                 extra={"decision_id": screening_decision.pk, "decided_by": screening_decision.decided_by_id})
     return referral
 
 

@@ -11,7 +11,7 @@ from caseflow.people.models import Person
 from caseflow.referrals.models import Referral
 from workflows.flows.referral import ReferralFlow
 from workflows.models import ReferralProcess
-from workflows.views import task_queue_for
+from workflows.selectors import task_queue_for
 
 pytestmark = pytest.mark.django_db
 

@@ -22,12 +22,15 @@ ROLES = ["caseworker", "child_consultant", "supervisor", "bbu_liaison", "mentor"
          "partner_intake"]
 RELATIONS = ["none", "responsible", "co_worker", "same_team", "minor_case", "bbu_contact", "provider",
              "break_glass_active", "break_glass_expired"]
-ACTIONS = ["list", "view", "view_file", "change", "view_referrer", "view_restricted", "export", "claim_task"]
+ACTIONS = ["list", "view", "view_file", "change", "view_referrer", "view_restricted", "export", "claim_task",
+           "co_sign", "approve"]
 
-ALL = frozenset(ACTIONS)
+# The case team (responsible, co-worker) does the case work but neither co-signs nor approves.
+ALL = frozenset(ACTIONS) - {"co_sign", "approve"}
 NONE = frozenset()
 EMERGENCY = frozenset({"list", "view", "view_file"})
-CONSULTANT = frozenset({"list", "view", "view_file", "claim_task"})  # a minor's case
+CONSULTANT = frozenset({"list", "view", "view_file", "claim_task", "co_sign"})  # a minor's case
+SUPERVISOR = ALL | {"approve"}  # the team's supervisor approves; only the consultant co-signs
 BBU = frozenset({"list", "view", "claim_task"})  # summary, decisions and BBU tasks only
 
 # Written out by hand (not derived from permissions.rules), so a rule change must be
@@ -36,7 +39,8 @@ EXPECTED = {
     "caseworker": {"responsible": ALL, "co_worker": ALL, "break_glass_active": EMERGENCY},
     # The scenarios "responsible", "co_worker" and "same_team" put the case in the user's
     # own team, which a supervisor reaches completely.
-    "supervisor": {"responsible": ALL, "co_worker": ALL, "same_team": ALL, "break_glass_active": EMERGENCY},
+    "supervisor": {"responsible": SUPERVISOR, "co_worker": SUPERVISOR, "same_team": SUPERVISOR,
+                   "break_glass_active": EMERGENCY},
     "child_consultant": {"minor_case": CONSULTANT, "bbu_contact": CONSULTANT},
     "bbu_liaison": {"bbu_contact": BBU},
 }
@@ -135,6 +139,8 @@ def test_permission_matrix(client, role, relation):
         and user.has_perm("cases.view_case_restricted", case),
         "export": can(user, Action.EXPORT, case) and user.has_perm("cases.export_case", case),
         "claim_task": user.has_perm("cases.claim_case_task", case),
+        "co_sign": user.has_perm("cases.cosign_case", case),
+        "approve": user.has_perm("cases.approve_case", case),
     }
     for action in ACTIONS:
         assert observed[action] == (action in expected), f"{role} / {relation} / {action}"
@@ -145,5 +151,6 @@ def test_permission_matrix(client, role, relation):
         assert (REFERRER_NAME in content) == ("view_referrer" in expected)
         assert (case.referrals.get().reference in content) == ("view_file" in expected)
     # The policy's own answers agree with the backend's (a second path into the same rules).
-    for action in ("view", "view_file", "change", "view_referrer", "view_restricted", "export", "claim_task"):
+    for action in ("view", "view_file", "change", "view_referrer", "view_restricted", "export", "claim_task",
+                   "co_sign", "approve"):
         assert can(user, action, case) == (action in expected)

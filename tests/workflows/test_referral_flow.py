@@ -249,9 +249,14 @@ def test_minor_assessment_requires_bbu_contact_and_the_underretning_checkpoint(c
     assert referral.status == Referral.Status.TO_COORDINATION_UNIT
 
 
-def test_minor_screening_opens_a_minors_case(client, worker, bbu):
+def test_minor_screening_opens_a_minors_case_after_the_cosignature(client, worker, bbu):
     referral = to_screening(client, worker, birth_date=MINOR_BIRTH_DATE, bbu=bbu)
     assert screen(client, worker, referral, "case_level_2").status_code == 302
+    assert Case.objects.count() == 0
+    consultant = UserFactory(team=None, roles=["child_consultant"])
+    task = open_task(referral, ReferralFlow.cosign_screening)
+    assert claim(client, consultant, task).status_code == 302
+    assert execute(client, consultant, task, {"approved": "yes", "justification": "Enig."}).status_code == 302
     case = Case.objects.get()
     assert case.is_minor
     assert case.responsible == worker

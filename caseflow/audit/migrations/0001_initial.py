@@ -69,6 +69,7 @@ ACTION_CHOICES = [
     ("intervention.provider_dropped", "Intervention provider dropped out"),
     ("intervention.unstaffed_alerted", "Intervention without a provider for too long"),
     ("intervention.ended", "Intervention ended"),
+    ("intervention.consent_obtained", "Intervention consent obtained"),
     ("deadline.breached", "Deadline breached and escalated"),
     ("workflow.job_requeued", "Stuck workflow job enqueued again"),
 ]
