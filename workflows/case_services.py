@@ -56,6 +56,10 @@ CHOOSE_REASON = _("Choose a closure reason.")
 CHOOSE_OUTCOME = _("Choose the outcome of the review.")
 REOPEN_ONLY_CLOSED = _("Only a closed case (also in follow-up or archived) can be reopened.")
 REOPEN_NOT_ALLOWED = _("You are not allowed to reopen this case.")
+NO_ONE_TO_APPLY = _(
+    "The caseworker who made this proposal no longer has access to the case, and the case has no responsible "
+    "caseworker who may carry it out. Assign a responsible caseworker to the case first, then sign."
+)
 
 #: Decision outcomes recorded by the CaseFlow's steps (Decision.outcome is free text).
 APPROVED = "approved"
@@ -135,7 +139,7 @@ def case_process_start(*, actor, case: Case) -> CaseProcess:
 
 
 @transaction.atomic
-def case_reopen(*, actor, case: Case, justification: str, referral=None) -> Case:
+def case_reopen(*, actor, case: Case, justification: str, referral=None, level=None) -> Case:
     """GENÅBNET (domain.md §2.2, §6 scenario 7): a closed case, one in follow-up, or an
     archived one gets the same reference number and keeps its history; a REOPENING
     decision, status REOPENED, the old CaseFlow run (its pending follow-up timers and
@@ -147,7 +151,11 @@ def case_reopen(*, actor, case: Case, justification: str, referral=None) -> Case
     reopen for). Who may: whoever may change the case, or — when the reopening comes
     from a referral's screening — a caseworker or supervisor of the case's team who
     may change that referral. The responsible caseworker's access is restored if it
-    had ended; a minor's consultants are synced."""
+    had ended; a minor's consultants are synced.
+
+    ``level``: the level the new screening found. When it differs from the case's
+    level, the case is reopened at the new level (a LEVEL_CHANGE decision with the
+    screening's justification, audited), so its reviews follow the new interval."""
     from viewflow.workflow.status import PROCESS
 
     from .flows.case import CaseFlow
@@ -161,6 +169,8 @@ def case_reopen(*, actor, case: Case, justification: str, referral=None) -> Case
         raise ApplicationError(REOPEN_NOT_ALLOWED)
     if not (justification or "").strip():
         raise ApplicationError(JUSTIFICATION_REQUIRED, field="justification")
+    if level is not None and level not in Case.Level.values:
+        raise ApplicationError(CHOOSE_LEVEL, field="level")
     case = _locked(case)
     if case.status not in REOPENABLE:
         raise ApplicationError(REOPEN_ONLY_CLOSED)
@@ -182,12 +192,33 @@ def case_reopen(*, actor, case: Case, justification: str, referral=None) -> Case
                           "closed_at": [before["closed_at"], None],
                           "closure_reason": [before["closure_reason"], ""]},
                  extra={"referral_id": getattr(referral, "pk", None), "decision_id": decision.pk})
+    if level is not None and int(level) != case.level:
+        _reopen_level_change(actor=actor, case=case, level=int(level), justification=justification.strip(),
+                             referral=referral)
     case_minor_flag_refresh(case=case, actor=actor)
     case_consultant_access_sync(actor=actor, case=case)
     for process in CaseProcess.objects.filter(case=case).exclude(status__in=(PROCESS.DONE, PROCESS.CANCELED)):
         CaseFlow.instance.cancel(process)
     CaseFlow.start.run(case=Case.objects.get(pk=case.pk))
     return Case.objects.get(pk=case.pk)
+
+
+def _reopen_level_change(*, actor, case: Case, level: int, justification: str, referral=None) -> None:
+    """The reopening's screening found another level: a LEVEL_CHANGE decision (the
+    screening's justification; recorded directly, like the REOPENING decision, since
+    the actor may reach the case only through the referral), audited."""
+    before = case.level
+    decision = Decision.objects.create(
+        kind=Decision.Kind.LEVEL_CHANGE, case=case, outcome=f"{before}->{level}", justification=justification,
+        decided_by=actor, subject_was_minor=_is_minor_today(case),
+    )
+    audit_record(actor=actor, action=AuditAction.DECISION_RECORDED, target=decision, case_id=case.pk,
+                 extra={"kind": decision.kind, "referral_id": getattr(referral, "pk", None)})
+    case.level = level
+    case.save(update_fields=["level"])
+    audit_record(actor=actor, action=AuditAction.CASE_LEVEL_CHANGED, target=case, changes={"level": [before, level]},
+                 extra={"referral_id": getattr(referral, "pk", None), "decision_id": decision.pk,
+                        "reopening": True})
 
 
 # --------------------------------------------------------------------------- clarification
@@ -293,6 +324,11 @@ def case_proposal_sign(*, actor, proposal: CaseProposal, role: str, approve: boo
     if getattr(proposal, f"{slot}_id") is not None or not getattr(
             proposal, "needs_co_signature" if slot == "co_signature" else "needs_approval"):
         raise ApplicationError(ALREADY_SIGNED)
+    other_done = (proposal.approval_id or not proposal.needs_approval) if slot == "co_signature" else \
+        (proposal.co_signature_id or not proposal.needs_co_signature)
+    if approve and other_done and proposal_applier(proposal, case) is None:
+        # The last signature would apply it, and no one may: refuse before anything is written.
+        raise ApplicationError(NO_ONE_TO_APPLY)
     kind = Decision.Kind.CO_SIGNATURE if slot == "co_signature" else Decision.Kind.APPROVAL
     decision = decision_record(actor=actor, kind=kind, case=case, outcome=APPROVED if approve else REFUSED,
                                justification=justification)
@@ -309,6 +345,16 @@ def case_proposal_sign(*, actor, proposal: CaseProposal, role: str, approve: boo
     return proposal
 
 
+def proposal_applier(proposal: CaseProposal, case: Case):
+    """Who carries out an approved proposal: the proposing caseworker while they may
+    change the case; if they lost access (the case was reassigned before the last
+    signature), the case's current responsible caseworker; else no one (None)."""
+    for user in (proposal.proposed_by, case.responsible):
+        if user is not None and can(user, Action.CHANGE, case):
+            return user
+    return None
+
+
 @transaction.atomic
 def case_proposal_apply(*, proposal: CaseProposal) -> Case:
     """An approved proposal takes effect, in the proposing caseworker's name (the
@@ -316,14 +362,22 @@ def case_proposal_apply(*, proposal: CaseProposal) -> Case:
     (PLAN_APPROVAL, ACTIVE, each intervention proposed and its InterventionFlow
     started), a level change changes the level (LEVEL_CHANGE), a closure closes the
     case (``case_close``). A refused proposal changes nothing (its refusal is recorded).
-    Idempotent: the flow's Function calls it once per proposal."""
-    proposal = CaseProposal.objects.select_for_update().get(pk=proposal.pk)
+    Idempotent: the flow's Function calls it once per proposal.
+
+    If the proposer lost access before the last signature, the case's current
+    responsible caseworker carries it out (audited with both names);
+    ``case_proposal_sign`` refuses the last signature when no one may."""
+    proposal = CaseProposal.objects.select_for_update().select_related("proposed_by").get(pk=proposal.pk)
     case = _locked(proposal.case)
-    actor = proposal.proposed_by
+    actor = proposal_applier(proposal, case) or proposal.proposed_by
     if proposal.status != CaseProposal.Status.APPROVED:
         if proposal.kind == CaseProposal.Kind.CLOSURE:
             _status_set(actor=actor, case=case, status=Case.Status.REVIEW)
         return case
+    if actor != proposal.proposed_by:
+        audit_record(actor=actor, action=AuditAction.CASE_CHANGED, target=case,
+                     extra={"proposal_id": proposal.pk, "kind": proposal.kind, "applied_by": actor.pk,
+                            "proposed_by": proposal.proposed_by_id, "reason": "proposer_lost_access"})
     if proposal.kind == CaseProposal.Kind.PLAN:
         return _plan_activate(actor=actor, case=case, proposal=proposal)
     if proposal.kind == CaseProposal.Kind.LEVEL_CHANGE:

@@ -15,7 +15,7 @@ from caseflow.cases.consents import consent_is_valid, consent_record
 from caseflow.cases.models import Consent
 from caseflow.core.exceptions import ApplicationError
 from caseflow.interventions.models import Intervention
-from caseflow.interventions.services import intervention_consent_confirm
+from caseflow.interventions.services import intervention_consent_confirm, intervention_provider_drop
 from permissions.policy import Action, can
 
 from .models import InterventionProcess
@@ -25,6 +25,11 @@ ALREADY_STARTED = _("The work on this intervention has already started.")
 NOT_PROPOSED = _("Only a proposed intervention can be started.")
 MINOR_NEEDS_CUSTODY_HOLDER = _("The person is a minor: a custody holder must consent to the intervention.")
 CONSENT_NOT_VALID = _("There is no valid consent to this intervention: it cannot go on.")
+DROPOUT_ONLY_PROVIDER = _("Only the intervention's own provider can report that they stop.")
+DROPOUT_NOT_RUNNING = _(
+    "You can report that you stop only while the intervention is running and not in a progress review. "
+    "Tell the caseworker instead."
+)
 
 
 @transaction.atomic
@@ -90,3 +95,36 @@ def unstaffed_alert_due(intervention: Intervention) -> datetime.datetime:
     its provider."""
     since = intervention.unstaffed_since or timezone.now()
     return since + datetime.timedelta(days=settings.CASEFLOW_UNSTAFFED_ALERT_DAYS)
+
+
+@transaction.atomic
+def intervention_provider_dropout_report(*, actor, intervention: Intervention, note: str = "") -> Intervention:
+    """The provider reports that they stop (scenario 6), from the intervention's page:
+    under the flow lock, the dropout is recorded (``intervention_provider_drop``:
+    REMATCHING, the provider's access ends, audited) and the caseworker's "running
+    intervention" task is completed on the provider's behalf, so the flow goes back to
+    matching. Only the current provider may; only while that task is open."""
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    from .flows.intervention import InterventionFlow
+
+    intervention = Intervention.objects.select_related("case").get(pk=intervention.pk)
+    if (actor is None or intervention.provider_id is None or intervention.provider_id != actor.pk
+            or not can(actor, Action.CHANGE, intervention)):
+        raise ApplicationError(DROPOUT_ONLY_PROVIDER)
+    process = InterventionProcess.objects.filter(intervention=intervention).order_by("-pk").first()
+    if process is None:
+        raise ApplicationError(DROPOUT_NOT_RUNNING)
+    with InterventionFlow.lock(process.pk):
+        task = Task.objects.filter(process_id=process.pk, flow_task=InterventionFlow.follow,
+                                   status__in=(STATUS.NEW, STATUS.ASSIGNED)).first()
+        if task is None:
+            raise ApplicationError(DROPOUT_NOT_RUNNING)
+        intervention = intervention_provider_drop(actor=actor, intervention=intervention, note=note)
+        activation = task.flow_task.activation_class(task)
+        if task.owner_id is None:  # no responsible caseworker: the provider did the step
+            activation.assign(actor)
+        activation.start(None)
+        activation.execute()
+    return intervention

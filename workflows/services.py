@@ -317,7 +317,8 @@ def _screening_take_effect(*, actor, referral: Referral, outcome, justification,
     if reopen is not None and not reopen.is_open:
         from .case_services import case_reopen
 
-        case = case_reopen(actor=case_actor, case=reopen, justification=justification, referral=referral)
+        case = case_reopen(actor=case_actor, case=reopen, justification=justification, referral=referral,
+                           level=level)
     else:
         from .case_services import case_process_start
 

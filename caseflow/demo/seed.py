@@ -10,17 +10,25 @@ from django.utils import timezone
 
 from caseflow.accounts.models import Team, User
 from caseflow.accounts.roles import Role
-from caseflow.cases.models import Case
-from caseflow.cases.services import case_bbu_contact_set, case_open
+from caseflow.cases.models import Case, Consent
+from caseflow.cases.services import case_bbu_contact_set
 from caseflow.interventions.models import Intervention
-from caseflow.interventions.services import intervention_propose, intervention_start
+from caseflow.interventions.services import intervention_accept, intervention_match, intervention_session_log
 from caseflow.people.models import CustodyHolder, Person
 from caseflow.referrals.models import Referral
 from caseflow.referrals.services import referral_register
+from permissions.policy import Action
+from workflows import case_services
 from workflows import services as workflow
+from workflows.driving import flow_task_perform
+from workflows.flows.case import CaseFlow
+from workflows.flows.intervention import InterventionFlow
 from workflows.flows.referral import ReferralFlow
+from workflows.intervention_services import intervention_consent_obtain
+from workflows.models import InterventionProcess
 
 TEAM_NAME = "Koordineringsenheden"
+MEMBERS_PRESENT = "SSP, politiet (DKS), Socialforvaltningen"
 
 
 @dataclass(frozen=True)
@@ -84,21 +92,144 @@ def _person(first_name, last_name, birth_date, **extra) -> tuple[Person, bool]:
     ), True
 
 
-def _case_with_intervention(*, actor, team, person, level, responsible, kind, provider, goals, days_ago,
-                            bbu_contact=None):
-    if Case.objects.filter(person=person).exists():
-        return
-    opened_at = timezone.now() - timedelta(days=days_ago)
-    case = case_open(
-        actor=actor, person=person, team=team, level=level, responsible=responsible, opened_at=opened_at
+@dataclass(frozen=True)
+class DemoCase:
+    """One demo case, driven from a referral through the three flows. ``days_ago`` is
+    when the referral came in; the dates the services take (consents, the start of the
+    intervention, its sessions) follow from it. The case's own opening date and the
+    steps' timestamps are today's: the flows record when they really ran."""
+
+    registrar: str
+    screener: str
+    responsible: str
+    outcome: str
+    referrer_type: str
+    referrer_name: str
+    concern_text: str
+    warning_signs: tuple
+    kind: str
+    provider: str
+    goals: str
+    days_ago: int
+    conversation: str
+    consent_by: str = ""  # a custody holder's name (a minor), else the person consents
+    partner_roles: str = ""
+    sessions: tuple = ()
+    case_bbu_contact: str = ""  # BBU stays involved in the case (a minor's)
+
+
+def _ago(days: int) -> date:
+    return timezone.localdate() - timedelta(days=days)
+
+
+def _case_through_the_flows(users, team, person, spec: DemoCase) -> Case:
+    """Referral → acute triage → initial assessment (a minor: BBU contact bbu1 and the
+    underretning checkpoint) → screening (a minor's outcome: the consultant co-signs) →
+    the case is opened and its CaseFlow runs: clarification with consent → plan with the
+    intervention → signatures (consultant for a minor, supervisor for level 3) → ACTIVE,
+    waiting for its review timer; the intervention's InterventionFlow: consent →
+    matching → the provider accepts → running, with its sessions logged."""
+    worker, screener, responsible = users[spec.registrar], users[spec.screener], users[spec.responsible]
+    consultant, provider = users["consultant"], users[spec.provider]
+    minor = person.is_minor_on(timezone.localdate())
+
+    # ------------------------------------------------------------------ ReferralFlow
+    referral = referral_register(
+        actor=worker, team=team, channel=Referral.Channel.PHONE, referrer_type=spec.referrer_type,
+        referrer_name=spec.referrer_name, concern_text=spec.concern_text, warning_signs=list(spec.warning_signs),
+        person=person, received_at=timezone.now() - timedelta(days=spec.days_ago),
     )
-    if bbu_contact is not None:
-        case_bbu_contact_set(actor=responsible, case=case, bbu_contact=bbu_contact)
-    intervention = intervention_propose(actor=responsible, case=case, kind=kind, provider=provider, goals=goals)
-    intervention_start(
-        actor=responsible, intervention=intervention, started_on=timezone.localdate() - timedelta(days=days_ago - 14)
+    workflow.referral_process_start(actor=worker, referral=referral)
+    workflow.referral_task_perform(
+        actor=worker, referral=referral, node=ReferralFlow.acute_triage,
+        perform=lambda process: workflow.referral_triage_record(
+            actor=worker, referral=process.referral, police_alerted=False),
     )
-    Case.objects.filter(pk=case.pk).update(status=Case.Status.ACTIVE)
+    minor_fields = {}
+    if minor:
+        minor_fields = dict(bbu_contact=users["bbu1"], report_needed=False,
+                            report_justification="Fiktiv begrundelse: ingen tegn på mistrivsel; "
+                                                 "forældrene samarbejder.")
+    workflow.referral_task_perform(
+        actor=worker, referral=referral, node=ReferralFlow.assess,
+        perform=lambda process: workflow.referral_assessment_record(
+            actor=worker, process=process, outcome=workflow.AssessmentOutcome.TO_COORDINATION_UNIT, **minor_fields),
+    )
+    workflow.referral_task_perform(
+        actor=screener, referral=referral, node=ReferralFlow.screen,
+        perform=lambda process: workflow.referral_screening_record(
+            actor=screener, process=process, outcome=spec.outcome, responsible=responsible,
+            justification="Fiktiv begrundelse: bekymringen er konkret og kræver en koordineret indsats.",
+            members_present=MEMBERS_PRESENT),
+    )
+    if minor:
+        workflow.referral_task_perform(
+            actor=consultant, referral=referral, node=ReferralFlow.cosign_screening,
+            perform=lambda process: workflow.referral_screening_cosign(
+                actor=consultant, process=process, approved=True,
+                justification="Fiktiv begrundelse: børnefagligt forsvarligt."),
+        )
+    case = Referral.objects.get(pk=referral.pk).case
+
+    # ------------------------------------------------------------------ CaseFlow
+    if spec.case_bbu_contact:
+        case_bbu_contact_set(actor=responsible, case=case, bbu_contact=users[spec.case_bbu_contact])
+    case_process = case_services.running_process(case)
+    consent_by = Consent.GivenBy.CUSTODY_HOLDER if spec.consent_by else Consent.GivenBy.SUBJECT
+    flow_task_perform(
+        actor=responsible, process=case_process, node=CaseFlow.clarify,
+        perform=lambda process: case_services.case_clarification_record(
+            actor=responsible, case=process.case, conversation=spec.conversation, consent_given_by=consent_by,
+            consent_given_by_name=spec.consent_by, consent_given_on=_ago(spec.days_ago - 7)),
+    )
+    flow_task_perform(
+        actor=responsible, process=case_process, node=CaseFlow.plan,
+        perform=lambda process: case_services.case_plan_propose(
+            actor=responsible, case=process.case, goals=spec.goals, interventions=[spec.kind]),
+    )
+    proposal = case_services.latest_proposal(case)
+    if proposal.needs_co_signature:
+        flow_task_perform(
+            actor=consultant, process=case_process, node=CaseFlow.co_sign,
+            perform=lambda process: case_services.case_proposal_sign(
+                actor=consultant, proposal=proposal, role=Action.CO_SIGN, approve=True,
+                justification="Fiktiv begrundelse: planen tager hensyn til barnets bedste."),
+        )
+    if proposal.needs_approval:
+        supervisor = users["supervisor"]
+        flow_task_perform(
+            actor=supervisor, process=case_process, node=CaseFlow.approve,
+            perform=lambda process: case_services.case_proposal_sign(
+                actor=supervisor, proposal=proposal, role=Action.APPROVE, approve=True,
+                justification="Fiktiv begrundelse: exitforløbet er relevant og forsvarligt."),
+        )
+
+    # ------------------------------------------------------------------ InterventionFlow
+    intervention = case.interventions.get(kind=spec.kind)
+    intervention_process = InterventionProcess.objects.get(intervention=intervention)
+    flow_task_perform(
+        actor=responsible, process=intervention_process, node=InterventionFlow.obtain_consent,
+        perform=lambda process: intervention_consent_obtain(
+            actor=responsible, intervention=process.intervention, given_by=consent_by,
+            given_by_name=spec.consent_by, given_on=_ago(spec.days_ago - 14)),
+    )
+    flow_task_perform(
+        actor=responsible, process=intervention_process, node=InterventionFlow.match_provider,
+        perform=lambda process: intervention_match(
+            actor=responsible, intervention=process.intervention, provider=provider,
+            partner_roles=spec.partner_roles or None),
+    )
+    started_on = _ago(spec.days_ago - 21)
+    flow_task_perform(
+        actor=provider, process=intervention_process, node=InterventionFlow.answer_offer,
+        perform=lambda process: intervention_accept(
+            actor=provider, intervention=process.intervention, goals=spec.goals, started_on=started_on),
+    )
+    for days_after_start, minutes, topic in spec.sessions:
+        intervention_session_log(actor=provider, intervention=intervention,
+                                 held_on=started_on + timedelta(days=days_after_start),
+                                 duration_minutes=minutes, topic=topic, note="Fiktiv note fra forløbet.")
+    return Case.objects.get(pk=case.pk)
 
 
 def _referral_waiting_for_screening(users, team, person) -> Referral:
@@ -154,7 +285,7 @@ def _referral_unfounded(users, team) -> Referral:
         perform=lambda process: workflow.referral_screening_conclude(
             actor=worker, referral=process.referral, outcome=Referral.Outcome.UNFOUNDED,
             justification="Fiktiv begrundelse: ingen konkrete tegn på radikalisering.",
-            members_present="SSP, politiet (DKS), Socialforvaltningen"),
+            members_present=MEMBERS_PRESENT),
     )
     return referral
 
@@ -165,7 +296,6 @@ def seed_demo(*, password: str) -> dict:
         Group.objects.get_or_create(name=role.value)
     team, _created = Team.objects.get_or_create(name=TEAM_NAME)
     users = {spec.username: _user(spec, team=team, password=password) for spec in DEMO_USERS}
-    supervisor = users["supervisor"]
 
     emil, created = _person(
         "Emil", "Demo-Jensen", _years_ago(14, 40), gender=Person.Gender.MALE, district="Nørrebro-Bispebjerg",
@@ -174,27 +304,55 @@ def seed_demo(*, password: str) -> dict:
     if created:
         CustodyHolder.objects.create(person=emil, name="Karen Demo-Jensen", relation="mor", informed=True)
         CustodyHolder.objects.create(person=emil, name="Lars Demo-Jensen", relation="far", informed=True)
-    _case_with_intervention(
-        actor=supervisor, team=team, person=emil, level=Case.Level.ANTICIPATORY, responsible=users["caseworker1"],
-        kind=Intervention.Kind.MENTOR, provider=users["mentor1"],
-        goals="Fiktivt mål: fastholde skolegang og styrke netværk.", days_ago=60, bbu_contact=users["bbu1"],
-    )
+    if not Referral.objects.filter(person=emil).exists():
+        _case_through_the_flows(users, team, emil, DemoCase(
+            registrar="caseworker1", screener="caseworker2", responsible="caseworker1",
+            outcome=Referral.Outcome.CASE_LEVEL_2, referrer_type=Referral.ReferrerType.PRIMARY_SCHOOL,
+            referrer_name="Fiktiv klasselærer",
+            concern_text="Fiktiv henvendelse: eleven deler voldelige ekstremistiske memes og trækker sig fra "
+                         "klassen.",
+            warning_signs=(Referral.WarningSign.EXTREMIST_MEDIA, Referral.WarningSign.NEW_NETWORK),
+            kind=Intervention.Kind.MENTOR, provider="mentor1",
+            goals="Fiktivt mål: fastholde skolegang og styrke netværk.", days_ago=60,
+            conversation="Fiktiv bekymringssamtale med Emil og forældrene på skolen.",
+            consent_by="Karen Demo-Jensen", case_bbu_contact="bbu1",
+            sessions=((3, 60, "Første møde: interesser og skole"), (10, 90, "Fodbold og snak om venner"),
+                      (24, 60, "Samtale om nettet og memes")),
+        ))
 
     jonas, _created = _person("Jonas", "Demo-Holm", _years_ago(24, 100), gender=Person.Gender.MALE)
-    _case_with_intervention(
-        actor=supervisor, team=team, person=jonas, level=Case.Level.INTERVENING, responsible=users["caseworker2"],
-        kind=Intervention.Kind.EXIT_PROGRAMME, provider=users["exitmentor1"],
-        goals="Fiktivt mål: bolig, uddannelse og job.", days_ago=120,
-    )
+    if not Referral.objects.filter(person=jonas).exists():
+        _case_through_the_flows(users, team, jonas, DemoCase(
+            registrar="caseworker2", screener="caseworker1", responsible="caseworker2",
+            outcome=Referral.Outcome.CASE_LEVEL_3, referrer_type=Referral.ReferrerType.PRISON_PROBATION,
+            referrer_name="Fiktiv kriminalforsorgsmedarbejder",
+            concern_text="Fiktiv henvendelse: løsladt fra afsoning, ønsker at forlade et ekstremistisk miljø.",
+            warning_signs=(Referral.WarningSign.VIOLENCE, Referral.WarningSign.TOTALITARIAN_SYMBOLS),
+            kind=Intervention.Kind.EXIT_PROGRAMME, provider="exitmentor1",
+            goals="Fiktivt mål: bolig, uddannelse og job.", days_ago=120,
+            conversation="Fiktiv samtale med Jonas om motivation for at forlade miljøet.",
+            partner_roles="Fiktivt: Politiet (DKS) risikovurdering; Kriminalforsorgen tilsyn; "
+                          "Jobcenteret uddannelse og job.",
+            sessions=((7, 90, "Exitsamtale: netværk og sikkerhed"), (35, 60, "Boligsituation"),
+                      (70, 60, "Uddannelsesmuligheder")),
+        ))
 
     sara, created = _person("Sara", "Demo-Nielsen", _years_ago(16, 200), gender=Person.Gender.FEMALE)
     if created:
         CustodyHolder.objects.create(person=sara, name="Mette Demo-Nielsen", relation="mor", informed=True)
-    _case_with_intervention(
-        actor=supervisor, team=team, person=sara, level=Case.Level.ANTICIPATORY, responsible=users["caseworker1"],
-        kind=Intervention.Kind.PARENT_COACH, provider=users["coach1"],
-        goals="Fiktivt mål: støtte forældrene i dialogen.", days_ago=30,
-    )
+    if not Referral.objects.filter(person=sara).exists():
+        _case_through_the_flows(users, team, sara, DemoCase(
+            registrar="caseworker1", screener="caseworker2", responsible="caseworker1",
+            outcome=Referral.Outcome.CASE_LEVEL_2, referrer_type=Referral.ReferrerType.PARENT_RELATIVE,
+            referrer_name="Fiktiv forælder",
+            concern_text="Fiktiv henvendelse: moren er bekymret for datterens nye netværk og isolation.",
+            warning_signs=(Referral.WarningSign.FAMILY_ISOLATION, Referral.WarningSign.NEW_NETWORK),
+            kind=Intervention.Kind.PARENT_COACH, provider="coach1",
+            goals="Fiktivt mål: støtte forældrene i dialogen.", days_ago=30,
+            conversation="Fiktiv bekymringssamtale med Sara og hendes mor.",
+            consent_by="Mette Demo-Nielsen",
+            sessions=((1, 60, "Forældresamtale: at holde dialogen åben"), (6, 45, "Opfølgning med moren")),
+        ))
 
     mikkel, _created = _person("Mikkel", "Demo-Larsen", _years_ago(17, 10), gender=Person.Gender.MALE)
     if not Referral.objects.filter(person=mikkel).exists():
@@ -207,4 +365,5 @@ def seed_demo(*, password: str) -> dict:
         "users": len(users),
         "cases": Case.objects.filter(team=team).count(),
         "referrals": Referral.objects.filter(team=team).count(),
+        "interventions": Intervention.objects.filter(case__team=team).count(),
     }

@@ -27,8 +27,18 @@ class SessionForm(forms.Form):
                            widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class DropoutForm(forms.Form):
+    note = forms.CharField(label=gettext_lazy("Why do you stop? (short)"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
 def _can_log(user, intervention) -> bool:
     return intervention.status in RUNNING and can(user, Action.CHANGE, intervention)
+
+
+def _can_report_dropout(user, intervention) -> bool:
+    return (intervention.status == Intervention.Status.ACTIVE and intervention.provider_id == user.pk
+            and can(user, Action.CHANGE, intervention))
 
 
 class InterventionDetailView(SelectorObjectMixin, DetailView):
@@ -41,13 +51,15 @@ class InterventionDetailView(SelectorObjectMixin, DetailView):
     selector = intervention_get_for
     selector_arg = "intervention_id"
 
-    def get_context_data(self, session_form=None, **kwargs):
+    def get_context_data(self, session_form=None, dropout_form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         intervention = context["intervention"]
         context["sessions"] = intervention.sessions.select_related("logged_by")
         context["reviews"] = intervention.reviews.select_related("reviewed_by")
         if _can_log(self.request.user, intervention):
             context["session_form"] = session_form or SessionForm()
+        if dropout_form is not None or _can_report_dropout(self.request.user, intervention):
+            context["dropout_form"] = dropout_form or DropoutForm()
         return context
 
     def post(self, request, *args, **kwargs):
@@ -64,3 +76,34 @@ class InterventionDetailView(SelectorObjectMixin, DetailView):
                 messages.success(request, _("The session is logged."))
                 return redirect("interventions:detail", self.object.pk)
         return self.render_to_response(self.get_context_data(object=self.object, session_form=form), status=400)
+
+
+class InterventionDropoutView(SelectorObjectMixin, DetailView):
+    """POST only: the provider reports that they stop (scenario 6). The intervention goes
+    back to matching and the provider loses access, so they land on their task list."""
+
+    template_name = "interventions/intervention_detail.html"
+    context_object_name = "intervention"
+    selector = intervention_get_for
+    selector_arg = "intervention_id"
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        from workflows.intervention_services import intervention_provider_dropout_report
+
+        self.object = self.get_object()
+        if self.object.provider_id != request.user.pk:
+            raise PermissionDenied
+        form = DropoutForm(request.POST)
+        if form.is_valid():
+            try:
+                intervention_provider_dropout_report(actor=request.user, intervention=self.object,
+                                                     note=form.cleaned_data["note"])
+            except ApplicationError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("You have stopped as provider. The caseworker finds a new provider."))
+                return redirect("workflows:inbox")
+        view = InterventionDetailView(request=request, kwargs=self.kwargs, object=self.object)
+        context = view.get_context_data(object=self.object, dropout_form=form)
+        return self.render_to_response(context, status=400)

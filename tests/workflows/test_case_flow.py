@@ -513,3 +513,113 @@ def test_case_page_shows_open_tasks_and_the_chart(client, worker, team, consulta
     assert reverse("workflows:claim", args=[co_sign.pk]) not in page
     client.force_login(outsider)
     assert client.get(url).status_code in (403, 404)
+
+
+# --------------------------------------------------------------------------- reopening at the screening's level
+
+
+def _screen_new_concern(client, worker, team, person, outcome):
+    from caseflow.referrals.models import Referral
+    from caseflow.referrals.services import referral_register
+    from workflows.flows.referral import ReferralFlow
+    from workflows.services import referral_process_start
+
+    referral = referral_register(actor=worker, team=team, channel=Referral.Channel.PHONE,
+                                 referrer_type=Referral.ReferrerType.JOBCENTRE, concern_text="Ny bekymring.",
+                                 person=person)
+    referral_process_start(actor=worker, referral=referral)
+
+    def task(node):
+        return Task.objects.get(process__referralprocess__referral=referral, flow_task=node, status__in=OPEN)
+
+    ok(execute(client, worker, task(ReferralFlow.acute_triage), {"police_alerted": "no", "note": ""}))
+    ok(execute(client, worker, task(ReferralFlow.assess), {"outcome": "to_coordination_unit", "note": ""}))
+    ok(claim(client, worker, task(ReferralFlow.screen)))
+    ok(execute(client, worker, task(ReferralFlow.screen),
+               {"outcome": outcome, "justification": "Ny vurdering: indgribende niveau.",
+                "members_present": "A, B og C"}))
+    return referral
+
+
+def test_level_3_screening_reopens_a_closed_level_2_case_at_level_3(client, worker, team):
+    case = close_adult_case(client, worker, team)
+    assert case.level == Case.Level.ANTICIPATORY
+    referral = _screen_new_concern(client, worker, team, case.person, "case_level_3")
+    case.refresh_from_db()
+    assert Case.objects.count() == 1
+    assert (case.status, case.level) == (Case.Status.REOPENED, Case.Level.INTERVENING)
+    change = case.decisions.get(kind=Decision.Kind.LEVEL_CHANGE)
+    assert (change.decided_by, change.outcome) == (worker, "2->3")
+    assert change.justification == "Ny vurdering: indgribende niveau."
+    event = AuditEvent.objects.get(action="case.level_changed", target_id=str(case.pk))
+    assert event.changes == {"level": [2, 3]}
+    assert event.extra["referral_id"] == referral.pk
+    assert open_task(case, CaseFlow.clarify).owner == worker
+
+
+def test_level_2_screening_reopens_a_level_2_case_without_a_level_change(client, worker, team):
+    case = close_adult_case(client, worker, team)
+    _screen_new_concern(client, worker, team, case.person, "case_level_2")
+    case.refresh_from_db()
+    assert (case.status, case.level) == (Case.Status.REOPENED, Case.Level.ANTICIPATORY)
+    assert not case.decisions.filter(kind=Decision.Kind.LEVEL_CHANGE).exists()
+    assert not AuditEvent.objects.filter(action="case.level_changed", target_id=str(case.pk)).exists()
+
+
+def test_reopen_refuses_an_unknown_level_and_changes_nothing(client, worker, team):
+    case = close_adult_case(client, worker, team)
+    with pytest.raises(ApplicationError) as error:
+        case_reopen(actor=worker, case=case, justification="Ny bekymring.", level=7)
+    assert error.value.field == "level"
+    assert status(case) == Case.Status.CLOSED
+    assert not case.decisions.filter(kind=Decision.Kind.REOPENING).exists()
+
+
+# --------------------------------------------------------------------------- the proposer lost access
+
+
+def test_plan_is_applied_by_the_new_responsible_when_the_proposer_was_reassigned(client, worker, colleague, team,
+                                                                                 consultant, supervisor):
+    from caseflow.cases.services import case_reassign
+
+    case = new_case(worker, team, birth_date=years_ago(15))
+    clarify(client, worker, case, **custody_consent())
+    ok(plan(client, worker, case, interventions=["mentor"]))
+    case_reassign(actor=supervisor, case=case, responsible=colleague, reason="Ferie")
+    assert not can(worker, Action.CHANGE, case)
+
+    ok(sign(client, consultant, case, CaseFlow.co_sign))
+    case.refresh_from_db()
+    assert case.status == Case.Status.ACTIVE
+    assert CaseProposal.objects.get(case=case).proposed_by == worker
+    assert case.decisions.get(kind=Decision.Kind.CO_SIGNATURE).decided_by == consultant
+    assert case.decisions.get(kind=Decision.Kind.PLAN_APPROVAL).decided_by == colleague
+    intervention = case.interventions.get()
+    assert InterventionProcess.objects.filter(intervention=intervention).exists()
+    task = Task.objects.get(process__interventionprocess__intervention=intervention, status__in=OPEN)
+    assert task.owner == colleague
+    assert AuditEvent.objects.filter(action="case.changed", target_id=str(case.pk),
+                                     extra__reason="proposer_lost_access", extra__applied_by=colleague.pk,
+                                     extra__proposed_by=worker.pk).count() == 1
+    assert scheduled(case, CaseFlow.wait_review)
+
+
+def test_last_signature_is_refused_cleanly_when_no_one_may_apply_the_plan(client, worker, team, consultant):
+    from permissions.services import case_access_revoke
+
+    case = new_case(worker, team, birth_date=years_ago(15))
+    clarify(client, worker, case, **custody_consent())
+    ok(plan(client, worker, case, interventions=["mentor"]))
+    case_access_revoke(actor=None, case=case, kind=GrantKind.ASSIGNED, user=worker)  # responsible, no access
+
+    task = open_task(case, CaseFlow.co_sign)
+    ok(claim(client, consultant, task))
+    response = execute(client, consultant, open_task(case, CaseFlow.co_sign),
+                       {"decision": "yes", "justification": "Set og godkendt."})
+    assert response.status_code == 200
+    assert "no longer has access" in str(response.context["form"].errors)
+    assert status(case) == Case.Status.PLANNING
+    assert not case.decisions.filter(kind=Decision.Kind.CO_SIGNATURE).exists()
+    assert CaseProposal.objects.get(case=case).status == CaseProposal.Status.PENDING
+    assert open_task(case, CaseFlow.co_sign).owner == consultant
+    assert not case.interventions.exists()

@@ -456,3 +456,63 @@ def test_consultant_and_other_team_cannot_take_caseworker_tasks(client, worker, 
     intervention.refresh_from_db()
     assert intervention.status == Intervention.Status.PROPOSED
     assert not Consent.objects.exists()
+
+
+# --------------------------------------------------------------------------- the provider reports their dropout
+
+
+def test_provider_reports_own_dropout_from_the_intervention_page(client, worker, mentor, mentor2, case):
+    intervention = start(worker, case)
+    to_active(client, worker, intervention, mentor)
+    assert log_session(client, mentor, intervention).status_code == 302
+    follow = open_task(intervention, InterventionFlow.follow)
+    client.force_login(mentor)
+    assert "I stop as provider" in client.get(reverse("interventions:detail", args=[intervention.pk]),
+                                              HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    url = reverse("interventions:dropout", args=[intervention.pk])
+
+    # another mentor cannot (404), and nothing changes
+    client.force_login(mentor2)
+    assert client.post(url, {"note": "x"}).status_code == 404
+    intervention.refresh_from_db()
+    assert (intervention.status, intervention.provider) == (Intervention.Status.ACTIVE, mentor)
+    assert not events(intervention, "intervention.provider_dropped").exists()
+
+    client.force_login(mentor)
+    assert client.post(url, {"note": "Jeg flytter."}).status_code == 302
+    intervention.refresh_from_db()
+    assert intervention.status == Intervention.Status.REMATCHING
+    assert intervention.provider is None
+    assert not can(mentor, Action.VIEW, intervention)
+    assert client.get(reverse("interventions:detail", args=[intervention.pk])).status_code == 404
+    event = events(intervention, "intervention.provider_dropped").get()
+    assert (event.actor, event.reason) == (mentor, "Jeg flytter.")
+    assert Task.objects.get(pk=follow.pk).status == STATUS.DONE
+    assert open_task(intervention, InterventionFlow.match_provider).owner == worker
+    assert InterventionSession.objects.filter(intervention=intervention).count() == 1
+
+    # a second report (no longer the provider) is refused
+    assert client.post(url, {"note": "igen"}).status_code == 404
+    ok(match(client, worker, intervention, mentor2))
+    ok(accept(client, mentor2, intervention))
+
+
+def test_provider_dropout_is_refused_during_a_review_and_to_the_caseworker(client, worker, mentor, case):
+    from workflows.intervention_services import intervention_provider_dropout_report
+
+    intervention = start(worker, case)
+    to_active(client, worker, intervention, mentor)
+    with pytest.raises(ApplicationError):
+        intervention_provider_dropout_report(actor=worker, intervention=intervention)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=95)):
+        fire_due_timers()
+    intervention.refresh_from_db()
+    assert intervention.status == Intervention.Status.REVIEW
+    client.force_login(mentor)
+    response = client.post(reverse("interventions:dropout", args=[intervention.pk]), {"note": ""},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "Tell the caseworker" in response.content.decode()
+    intervention.refresh_from_db()
+    assert (intervention.status, intervention.provider) == (Intervention.Status.REVIEW, mentor)
+    assert not events(intervention, "intervention.provider_dropped").exists()

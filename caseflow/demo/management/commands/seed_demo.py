@@ -13,7 +13,8 @@ class Command(BaseCommand):
             raise CommandError("Refusing the default demo password outside development: set DEMO_PASSWORD.")
         counts = seed_demo(password=password)
         self.stdout.write(
-            f"Demo data ready: {counts['users']} users, {counts['cases']} cases, {counts['referrals']} referrals."
+            f"Demo data ready: {counts['users']} users, {counts['cases']} cases, {counts['interventions']} "
+            f"interventions, {counts['referrals']} referrals."
         )
         self.stdout.write("Demo logins (password from DEMO_PASSWORD, default 'demo'):")
         for spec in DEMO_USERS:
