@@ -74,6 +74,8 @@ class AuditAction(models.TextChoices):
     WORKFLOW_TASK_FAILED = "workflow.task_failed", _("Workflow task failed")
     WORKFLOW_JOB_REQUEUED = "workflow.job_requeued", _("Stuck workflow job enqueued again")
 
+    NOTIFICATION_SENT = "notification.sent", _("Notification e-mail sent")
+
 
 #: Verbs that make an action a *read*. Reads are pruned after
 #: ``CASEFLOW_AUDIT_READ_RETENTION_DAYS``; everything else is kept for the full retention of

@@ -297,8 +297,18 @@ def test_bbu_clock_breach_escalates_once_to_the_supervisors(client, worker, bbu,
 
 
 @pytest.mark.parametrize("bbu_first", [True, False])
-def test_process_finishes_only_when_both_branches_have_ended(client, worker, bbu, consultant, bbu_first):
+def test_process_finishes_only_when_both_branches_have_ended(client, worker, bbu, consultant, bbu_first, run_jobs,
+                                                            mailoutbox):
+    bbu.email = "bbu1@kommune.invalid"
+    bbu.save(update_fields=["email"])
     referral = to_assessed_minor(client, worker, bbu, report_needed=True)
+    # The e-mail to BBU goes out from a worker: one mail, no names or case content.
+    assert run_jobs() == 1
+    assert [mail.to for mail in mailoutbox] == [[bbu.email]]
+    body = mailoutbox[0].subject + mailoutbox[0].body
+    for secret in (referral.person.first_name, referral.person.last_name, referral.reference):
+        assert secret not in body
+    assert "/tasks/" in body
 
     def acknowledge():
         assert execute(client, bbu, open_task(referral, ReferralFlow.bbu_acknowledge),
@@ -316,7 +326,7 @@ def test_process_finishes_only_when_both_branches_have_ended(client, worker, bbu
     second()
     process = process_of(referral)
     assert process.status == PROCESS.DONE
-    ends = {ReferralFlow.end_bbu, ReferralFlow.end_concluded}
+    ends = {ReferralFlow.end_bbu, ReferralFlow.end_bbu_notified, ReferralFlow.end_concluded}
     assert {t.flow_task for t in process.task_set.filter(flow_task_type="END", status=STATUS.DONE)} == ends
     # BBU keeps its view of the referral after it was concluded
     assert can(bbu, Action.VIEW, referral)

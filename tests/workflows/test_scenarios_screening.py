@@ -91,7 +91,7 @@ def assess(client, worker, referral, outcome="to_coordination_unit", **extra):
 # --------------------------------------------------------------------------- scenario 1
 
 
-def test_scenario_1_school_reports_a_14_year_old(client, worker, colleague, bbu, consultant, supervisor, mentor):
+def test_scenario_1_school_reports_a_14_year_old(client, worker, colleague, bbu, consultant, supervisor, mentor, run_jobs):
     born = years_ago(14)
     referral = register(client, worker, cpr=cpr_for(born), first_name="Emil", last_name="Fiktivsen",
                         concern_text="Emil deler voldelige ekstremistiske memes.")
@@ -141,8 +141,10 @@ def test_scenario_1_school_reports_a_14_year_old(client, worker, colleague, bbu,
     assert clarify.status == STATUS.ASSIGNED
     assert can(consultant, Action.CO_SIGN, case)
 
-    # BBU's branch is still open: the referral's process waits for it
+    # BBU's branch is still open: the referral's process waits for it (and for the
+    # e-mail to BBU, which a worker sends)
     assert process_of(referral).status == PROCESS.NEW
+    assert run_jobs() == 1
     ok(execute(client, bbu, bbu_task, {"assessment": "Modtaget; børnefaglig undersøgelse igangsat."}))
     assert process_of(referral).status == PROCESS.DONE
     assert AuditEvent.objects.filter(action="referral.bbu_acknowledged", actor_id=bbu.pk).count() == 1

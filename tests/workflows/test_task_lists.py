@@ -86,3 +86,27 @@ def test_breach_list_is_the_supervisors_of_the_team(client, worker, supervisor, 
     Task.objects.filter(pk=task.pk).update(status=STATUS.DONE)
     client.force_login(supervisor)
     assert referral.reference not in client.get(reverse("workflows:deadline_breaches")).content.decode()
+
+
+@pytest.mark.parametrize("flow_path", ["workflows.flows.case.CaseFlow", "workflows.flows.intervention.InterventionFlow",
+                                       "workflows.flows.referral.ReferralFlow"])
+@pytest.mark.parametrize("name", ["index", "process_list", "process_detail", "task_list", "process_cancel",
+                                  "chart", "process_chart"])
+def test_no_flow_routes_viewflows_leaking_pages(flow_path, name):
+    """viewflow's process lists, task lists, process pages and charts show every process
+    to anyone with the global view permission (upstream #505): none is routed."""
+    from django.urls import NoReverseMatch
+    from django.utils.module_loading import import_string
+
+    flow_class = import_string(flow_path)
+    args = [1] if name in ("process_detail", "process_cancel", "process_chart") else []
+    with pytest.raises(NoReverseMatch):
+        flow_class.instance.reverse(name, args=args)
+
+
+@pytest.mark.parametrize("prefix", ["/workflows/case/", "/workflows/intervention/"])
+def test_leaking_urls_answer_404_even_to_a_superuser(client, prefix):
+    admin = UserFactory(is_superuser=True)
+    client.force_login(admin)
+    for suffix in ("", "flows/", "tasks/", "1/", "1/chart/", "chart/", "inbox/", "queue/", "archive/"):
+        assert client.get(prefix + suffix).status_code == 404, prefix + suffix

@@ -14,7 +14,7 @@ from caseflow.referrals.models import Referral
 from permissions.policy import Action, can
 from workflows import services, views
 from workflows.models import ReferralProcess
-from workflows.nodes import PolicyFlowMixin, TaskNode, escalating
+from workflows.nodes import CeleryJob, PolicyFlowMixin, TaskNode, escalating
 
 #: The caseworkers' tasks: whoever may change the referral (the team's caseworkers while
 #: it is being screened, its supervisors). BBU's and the consultant's tasks have their own.
@@ -106,8 +106,11 @@ class ReferralFlow(PolicyFlowMixin, flow.Flow):
     split_bbu_report = (
         flow.Split()
         .Next(this.bbu_acknowledge, case=reported_to_bbu)
+        .Next(this.notify_bbu, case=reported_to_bbu)
         .Always(this.check_assessment)
     )
+    # The e-mail to the BBU contact goes out from a worker (our job node), after the commit.
+    notify_bbu = CeleryJob(this.send_bbu_notice).Next(this.end_bbu_notified)
     bbu_acknowledge = (
         TaskNode(views.BbuAcknowledgeView.as_view())
         .Annotation(title=_("BBU: acknowledge the report (underretning)"))
@@ -162,11 +165,15 @@ class ReferralFlow(PolicyFlowMixin, flow.Flow):
     end_concluded = flow.End()
     end_case_opened = flow.End()
     end_bbu = flow.End()
+    end_bbu_notified = flow.End()
     end_escalated = flow.End()
 
     def start_process(self, activation, referral):
         activation.process.referral = referral
         return activation.process
+
+    def send_bbu_notice(self, activation):
+        services.referral_bbu_notify(process_id=activation.process.pk)
 
     def shelve_for_missing_information(self, activation):
         """The waiting task timed out (and was canceled): the system shelves the referral."""

@@ -72,6 +72,7 @@ ACTION_CHOICES = [
     ("intervention.consent_obtained", "Intervention consent obtained"),
     ("deadline.breached", "Deadline breached and escalated"),
     ("workflow.job_requeued", "Stuck workflow job enqueued again"),
+    ("notification.sent", "Notification e-mail sent"),
 ]
 
 
