@@ -6,7 +6,6 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -474,30 +473,11 @@ def team_caseworkers(team_id):
                                            team_id=team_id).order_by("first_name", "last_name")
 
 
-
 def referral_task_perform(*, actor, referral: Referral, node, perform):
     """Do one human task of a referral's flow from code (no HTTP), as the task view
-    does: under the flow lock, claim it for ``actor`` if it is unassigned (viewflow's
-    ``can_assign``, i.e. the policy), check the policy, call ``perform(process)`` (one of
-    the services above) and execute the task so the flow moves on. For seed_demo and
-    scripts; users go through the task URLs."""
-    from viewflow.workflow.models import Task
-    from viewflow.workflow.status import STATUS
+    does (``workflows.driving.flow_task_perform``): for seed_demo and scripts; users go
+    through the task URLs."""
+    from .driving import flow_task_perform
 
-    from .flows.referral import ReferralFlow
-
-    process = ReferralProcess.objects.get(referral=referral)
-    with ReferralFlow.lock(process.pk), transaction.atomic():
-        # Task.DoesNotExist when the step is not open: a programming error, not the user's.
-        task = Task.objects.get(process_id=process.pk, flow_task=node, status__in=(STATUS.NEW, STATUS.ASSIGNED))
-        activation = node.activation_class(task)
-        if task.owner_id is None:
-            if not activation.assign.has_perm(actor):
-                raise PermissionDenied
-            activation.assign(actor)
-        if not (activation.start.has_perm(actor) and actor.has_perm(task.owner_permission, referral)):
-            raise PermissionDenied
-        activation.start(None)
-        result = perform(ReferralProcess.objects.get(pk=process.pk))
-        activation.execute()
-        return result
+    return flow_task_perform(actor=actor, process=ReferralProcess.objects.get(referral=referral), node=node,
+                             perform=perform)

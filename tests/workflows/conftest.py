@@ -31,6 +31,16 @@ def mentor(team):
 
 
 @pytest.fixture
+def consultant():
+    return UserFactory(team=None, roles=["child_consultant"])
+
+
+@pytest.fixture
+def supervisor(team):
+    return UserFactory(team=team, roles=["supervisor"])
+
+
+@pytest.fixture
 def bbu():
     return UserFactory(team=None, roles=["bbu_liaison"])
 

@@ -22,7 +22,7 @@ from caseflow.core.exceptions import ApplicationError
 from caseflow.interventions.models import Intervention
 from permissions.models import GrantKind
 from permissions.policy import Action, can
-from tests.factories import PersonFactory, UserFactory, grant
+from tests.factories import PersonFactory, grant
 from workflows.case_services import case_process_start, case_reopen
 from workflows.flows.case import CaseFlow
 from workflows.models import CaseProcess, InterventionProcess
@@ -35,16 +35,6 @@ ADULT_BIRTH_DATE = datetime.date(1990, 5, 4)
 
 def years_ago(years, days=0):
     return timezone.localdate() - relativedelta(years=years) + datetime.timedelta(days=days)
-
-
-@pytest.fixture
-def consultant():
-    return UserFactory(team=None, roles=["child_consultant"])
-
-
-@pytest.fixture
-def supervisor(team):
-    return UserFactory(team=team, roles=["supervisor"])
 
 
 def new_case(worker, team, birth_date=ADULT_BIRTH_DATE, level=Case.Level.ANTICIPATORY) -> Case:

@@ -45,11 +45,6 @@ def coach(team):
 
 
 @pytest.fixture
-def consultant():
-    return UserFactory(team=None, roles=["child_consultant"])
-
-
-@pytest.fixture
 def case(team, worker):
     return CaseFactory(team=team, responsible=worker, person=PersonFactory(birth_date=datetime.date(1995, 3, 2)))
 

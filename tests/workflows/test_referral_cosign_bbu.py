@@ -41,16 +41,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def consultant():
-    return UserFactory(team=None, roles=["child_consultant"])
-
-
-@pytest.fixture
-def supervisor(team):
-    return UserFactory(team=team, roles=["supervisor"])
-
-
-@pytest.fixture
 def other_bbu():
     return UserFactory(team=None, roles=["bbu_liaison"])
 

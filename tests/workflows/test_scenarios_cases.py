@@ -33,16 +33,6 @@ GOALS = "Fiktivt mål: skolegang og en fast fritidsaktivitet."
 
 
 @pytest.fixture
-def consultant():
-    return UserFactory(team=None, roles=["child_consultant"])
-
-
-@pytest.fixture
-def supervisor(team):
-    return UserFactory(team=team, roles=["supervisor"])
-
-
-@pytest.fixture
 def mentor2(team):
     return UserFactory(team=team, roles=["mentor"])
 

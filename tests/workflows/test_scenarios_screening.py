@@ -37,16 +37,6 @@ from workflows.tasks import workflow_timers_fire_task
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def consultant():
-    return UserFactory(team=None, roles=["child_consultant"])
-
-
-@pytest.fixture
-def supervisor(team):
-    return UserFactory(team=team, roles=["supervisor"])
-
-
 def years_ago(years, extra_days=40) -> datetime.date:
     today = timezone.localdate()
     return today.replace(year=today.year - years) - datetime.timedelta(days=extra_days)

@@ -21,11 +21,6 @@ from workflows.services import referral_process_start
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def supervisor(team):
-    return UserFactory(team=team, roles=["supervisor"])
-
-
 def _referral(worker) -> Referral:
     referral = referral_register(
         actor=worker, team=worker.team, channel="phone", referrer_type="primary_school", referrer_name="Fiktiv Forælder",
