@@ -76,6 +76,15 @@ class AuditAction(models.TextChoices):
 
     NOTIFICATION_SENT = "notification.sent", _("Notification e-mail sent")
 
+    JOURNAL_NOTE_CREATED = "journal.note_created", _("Journal note written")
+    JOURNAL_NOTE_CHANGED = "journal.note_changed", _("Journal note draft changed")
+    JOURNAL_NOTE_FINALISED = "journal.note_finalised", _("Journal note made final")
+    JOURNAL_NOTE_DELETED = "journal.note_deleted", _("Journal note draft deleted")
+    DOCUMENT_UPLOADED = "document.uploaded", _("Document uploaded")
+    DOCUMENT_REFUSED = "document.refused", _("Document upload refused")
+    DISCLOSURE_RECORDED = "disclosure.recorded", _("Disclosure recorded")
+    DISCLOSURE_REFUSED = "disclosure.refused", _("Disclosure refused")
+
 
 #: Verbs that make an action a *read*. Reads are pruned after
 #: ``CASEFLOW_AUDIT_READ_RETENTION_DAYS``; everything else is kept for the full retention of

@@ -19,6 +19,23 @@ class CaseListView(LoginRequiredMixin, TemplateView):
         )
 
 
+#: Sections of the case page contributed by other apps: ``fn(*, actor, case, actions)``
+#: returns None (nothing to show this viewer) or a dict with ``template`` and its
+#: context. Each reads a fixed number of queries and only what ``actions`` allow.
+CASE_PAGE_SECTIONS = (
+    "caseflow.journal.sections.case_section",
+    "caseflow.documents.sections.case_section",
+    "caseflow.cases.sections.consents_section",
+)
+
+
+def _case_sections(user, case, actions) -> list[dict]:
+    from django.utils.module_loading import import_string
+
+    sections = (import_string(path)(actor=user, case=case, actions=actions) for path in CASE_PAGE_SECTIONS)
+    return [section for section in sections if section]
+
+
 class CaseDetailView(SelectorObjectMixin, DetailView):
     template_name = "cases/case_detail.html"
     context_object_name = "case"
@@ -29,6 +46,7 @@ class CaseDetailView(SelectorObjectMixin, DetailView):
         actions = case_actions(self.request.user, self.object)
         tasks, chart = _case_workflow(self.request.user, self.object)
         return super().get_context_data(
+            case_sections=_case_sections(self.request.user, self.object, actions),
             workflow_tasks=tasks,
             workflow_chart=chart,
             may_view_file=Action.VIEW_FILE in actions,

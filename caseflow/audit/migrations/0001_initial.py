@@ -73,6 +73,14 @@ ACTION_CHOICES = [
     ("deadline.breached", "Deadline breached and escalated"),
     ("workflow.job_requeued", "Stuck workflow job enqueued again"),
     ("notification.sent", "Notification e-mail sent"),
+    ("journal.note_created", "Journal note written"),
+    ("journal.note_changed", "Journal note draft changed"),
+    ("journal.note_finalised", "Journal note made final"),
+    ("journal.note_deleted", "Journal note draft deleted"),
+    ("document.uploaded", "Document uploaded"),
+    ("document.refused", "Document upload refused"),
+    ("disclosure.recorded", "Disclosure recorded"),
+    ("disclosure.refused", "Disclosure refused"),
 ]
 
 
