@@ -196,7 +196,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "cases:list"
+LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "login"
 
 # --------------------------------------------------------------------------- i18n
@@ -226,6 +226,8 @@ STORAGES = {
 # Uploaded documents live outside the static root; they are only ever served by a
 # permission-checked view.
 MEDIA_ROOT = env.path("CASEFLOW_MEDIA_ROOT", default=VAR_DIR / "media")
+# The largest document a caseworker may upload (bytes).
+CASEFLOW_DOCUMENT_MAX_BYTES = env.int("CASEFLOW_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 # --------------------------------------------------------------------------- security
 

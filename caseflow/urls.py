@@ -7,7 +7,7 @@ from caseflow.core.views import healthz
 from workflows.urls import case_flow_urls, intervention_flow_urls, referral_flow_urls
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="cases:list", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="dashboard:home", permanent=False)),
     path("healthz", healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -84,6 +84,7 @@ def main(pytest_args: list[str]) -> int:
     try:
         try:
             ensure_tool("xgettext", "gettext")  # the catalogue-completeness test extracts strings
+            chromium = ensure_tool("chromium", "chromium")  # the browser tests (Playwright drives it)
             pg.start()
             redis.start()
         except ServiceError as exc:
@@ -91,7 +92,7 @@ def main(pytest_args: list[str]) -> int:
             return 2
         print(f"[make test] PostgreSQL {pg.url}  Redis {redis.url}  ({time.monotonic() - started:.1f}s)",
               flush=True)
-        env = test_environment(pg, redis)
+        env = {**test_environment(pg, redis), "CASEFLOW_CHROMIUM": chromium}
         check = subprocess.run(
             [PYTHON, "manage.py", "makemigrations", "--check", "--dry-run"], cwd=ROOT, env=env
         )

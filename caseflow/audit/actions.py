@@ -80,6 +80,7 @@ class AuditAction(models.TextChoices):
     JOURNAL_NOTE_CHANGED = "journal.note_changed", _("Journal note draft changed")
     JOURNAL_NOTE_FINALISED = "journal.note_finalised", _("Journal note made final")
     JOURNAL_NOTE_DELETED = "journal.note_deleted", _("Journal note draft deleted")
+    JOURNAL_NOTE_VIEWED = "journal.note_viewed", _("Journal note viewed")
     DOCUMENT_UPLOADED = "document.uploaded", _("Document uploaded")
     DOCUMENT_REFUSED = "document.refused", _("Document upload refused")
     DISCLOSURE_RECORDED = "disclosure.recorded", _("Disclosure recorded")

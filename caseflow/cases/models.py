@@ -293,3 +293,71 @@ class CaseProposal(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+
+class Disclosure(models.Model):
+    """A disclosure (videregivelse) of case data to another authority (domain.md §4.6):
+    recipient, what was shared, the legal basis and who decided. The record is the
+    decision itself. Material tagged "må ikke videregives" is never passed on."""
+
+    class LegalBasis(models.TextChoices):
+        CONSENT = "consent", _("Consent")
+        RETSPLEJELOVEN_115 = "rpl_115", _("retsplejeloven § 115")
+        SERVICELOVEN_49B = "sel_49b", _("serviceloven § 49 b")
+        FORVALTNINGSLOVEN_28_2 = "fvl_28_2", _("forvaltningsloven § 28 stk. 2")
+        DATABESKYTTELSESLOVEN_8 = "dbl_8", _("databeskyttelsesloven § 8")
+        OTHER = "other", _("Another legal basis")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="disclosures")
+    recipient = models.CharField(_("recipient"), max_length=200)
+    data = models.TextField(_("data disclosed"))
+    legal_basis = models.CharField(_("legal basis"), max_length=16, choices=LegalBasis.choices)
+    legal_basis_other = models.CharField(_("other legal basis"), max_length=200, blank=True)
+    consent = models.ForeignKey(
+        Consent, verbose_name=_("consent"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="disclosures",
+    )
+    justification = models.TextField(_("justification"))
+    restricted_included = models.BooleanField(
+        _("includes material that may not be passed on"), default=False,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("disclosure")
+        verbose_name_plural = _("disclosures")
+        ordering = ["-decided_at", "-pk"]
+        indexes = [models.Index(fields=["case", "-decided_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=GreaterThan(Length(Trim("justification")), 0),
+                name="cases_disclosure_justification_not_blank",
+            ),
+            models.CheckConstraint(
+                condition=GreaterThan(Length(Trim("recipient")), 0), name="cases_disclosure_recipient_not_blank",
+            ),
+            # "Må ikke videregives" material may not be passed on: not even a record of it.
+            models.CheckConstraint(
+                condition=models.Q(restricted_included=False), name="cases_disclosure_no_restricted_material",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(legal_basis="consent") | models.Q(consent__isnull=False),
+                name="cases_disclosure_consent_basis_has_consent",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(legal_basis="other") | GreaterThan(Length(Trim("legal_basis_other")), 0),
+                name="cases_disclosure_other_basis_named",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient} ({self.decided_at:%Y-%m-%d})"
+
+    @property
+    def legal_basis_label(self) -> str:
+        if self.legal_basis == self.LegalBasis.OTHER:
+            return self.legal_basis_other
+        return self.get_legal_basis_display()

@@ -8,6 +8,7 @@ def navigation(request):
         return {"nav": {}}
     return {
         "nav": {
+            "dashboard": True,
             "cases": any(user.has_role(r) for r in (Role.CASEWORKER, Role.SUPERVISOR, Role.CHILD_CONSULTANT,
                                                     Role.BBU_LIAISON)),
             "tasks": any(user.has_role(r) for r in (Role.CASEWORKER, Role.SUPERVISOR, Role.CHILD_CONSULTANT,

@@ -1,3 +1,7 @@
+from django.urls import path
+
+from .views import DashboardView
+
 app_name = "dashboard"
 
-urlpatterns: list = []
+urlpatterns = [path("", DashboardView.as_view(), name="home")]

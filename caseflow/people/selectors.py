@@ -1,6 +1,7 @@
 """Person search across cases and referrals (duplicate detection without leaking content)."""
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -10,8 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
-from caseflow.cases.models import Case
+from caseflow.cases.models import CASE_REFERENCE_PREFIX, Case
+from caseflow.core.exceptions import ApplicationError
 from caseflow.referrals.models import Referral
+from caseflow.referrals.services import REFERRAL_REFERENCE_PREFIX
 from permissions.policy import visible_cases, visible_referrals
 
 from .cpr import cpr_birth_date, cpr_clean_or_error, cpr_index
@@ -37,24 +40,55 @@ class PersonHit:
     cases: list[CaseHit]
 
 
-def person_search_for(*, actor, query: str, birth_date=None) -> list[PersonHit]:
-    """Find open and closed cases by the person's name (and birth date). For cases the
-    searcher may not see, the hit says only that a case exists and whom to contact.
-    The search is one read event with its criterion and the case ids it returned."""
-    terms = [t for t in (query or "").split() if t][:4]
-    if not terms and birth_date is None:
-        return []
-    condition = Q()
-    for term in terms:
-        condition &= Q(person__first_name__icontains=term) | Q(person__last_name__icontains=term)
-    if birth_date is not None:
-        condition &= Q(person__birth_date=birth_date)
-    cases = list(
-        Case.objects.filter(condition).select_related("person", "responsible").order_by("person_id", "-opened_at")[
-            :MAX_RESULTS
-        ]
-    )
-    visible_ids = set(visible_cases(actor).filter(pk__in=[c.pk for c in cases]).values_list("pk", flat=True))
+PURPOSE_SEARCH = "search"
+
+SEARCH_EMPTY = _("Enter a name, a reference, a date of birth or a CPR number.")
+SEARCH_BAD_DATE = _("Enter a valid date of birth, as dd-mm-yyyy.")
+SEARCH_TWO_DATES = _("Enter only one date of birth.")
+
+KIND_NAME = "name"
+KIND_CASE_REFERENCE = "case_reference"
+KIND_REFERRAL_REFERENCE = "referral_reference"
+KIND_CPR = "cpr"
+
+_CASE_REFERENCE_RE = re.compile(rf"^{CASE_REFERENCE_PREFIX}-[0-9]{{4}}-[0-9]{{1,6}}$", re.IGNORECASE | re.ASCII)
+_REFERRAL_REFERENCE_RE = re.compile(rf"^{REFERRAL_REFERENCE_PREFIX}-[0-9]{{4}}-[0-9]{{1,6}}$",
+                                    re.IGNORECASE | re.ASCII)
+#: Ten digits, optionally with a dash (or a typographic dash) after the sixth.
+_CPR_LIKE_RE = re.compile(r"^[0-9]{6}[-\u2010\u2011\u2012\u2013]?[0-9]{4}$", re.ASCII)
+_DANISH_DATE_RE = re.compile(r"^([0-9]{1,2})[-./]([0-9]{1,2})[-./]([0-9]{4})$", re.ASCII)
+_ISO_DATE_RE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$", re.ASCII)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What one search box found. ``people``: cases grouped by person (invisible ones
+    only as "a case exists — contact …"); ``referrals``: referrals the searcher may see
+    (an invisible referral is never mentioned)."""
+
+    kind: str
+    people: list[PersonHit]
+    referrals: list[Referral]
+
+
+def _date_or_none(token: str):
+    match = _DANISH_DATE_RE.match(token)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        match = _ISO_DATE_RE.match(token)
+        if not match:
+            return None
+        year, month, day = (int(g) for g in match.groups())
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        raise ApplicationError(SEARCH_BAD_DATE, field="q") from None
+
+
+def _person_hits(actor, cases: list[Case]) -> list[PersonHit]:
+    visible_ids = (set(visible_cases(actor).filter(pk__in=[c.pk for c in cases]).values_list("pk", flat=True))
+                   if cases else set())
     by_person: dict[int, list[Case]] = {}
     for case in cases:
         by_person.setdefault(case.person_id, []).append(case)
@@ -68,11 +102,103 @@ def person_search_for(*, actor, query: str, birth_date=None) -> list[PersonHit]:
         ]
         any_visible = any(h.case is not None for h in case_hits)
         hits.append(PersonHit(label=str(person_cases[0].person) if any_visible else "", cases=case_hits))
+    return hits
+
+
+def _cases(condition: Q) -> list[Case]:
+    return list(
+        Case.objects.filter(condition).select_related("person", "responsible").order_by("person_id", "-opened_at")[
+            :MAX_RESULTS
+        ]
+    )
+
+
+def _name_condition(terms, birth_date, prefix="person__") -> Q:
+    condition = Q()
+    for term in terms:
+        condition &= Q(**{f"{prefix}first_name__icontains": term}) | Q(**{f"{prefix}last_name__icontains": term})
+    if birth_date is not None:
+        condition &= Q(**{f"{prefix}birth_date": birth_date})
+    return condition
+
+
+def person_search_for(*, actor, query: str, birth_date=None) -> list[PersonHit]:
+    """Find open and closed cases by the person's name (and birth date). For cases the
+    searcher may not see, the hit says only that a case exists and whom to contact.
+    The search is one read event with its criterion and the case ids it returned."""
+    terms = [t for t in (query or "").split() if t][:4]
+    if not terms and birth_date is None:
+        return []
+    cases = _cases(_name_condition(terms, birth_date))
+    hits = _person_hits(actor, cases)
     audit_record(actor=actor, action=AuditAction.PERSON_SEARCHED, purpose="duplicate_check",
                  extra={"criterion": {"name": " ".join(terms),
                                       "birth_date": birth_date.isoformat() if birth_date else None},
                         "case_ids": [c.pk for c in cases]})
     return hits
+
+
+def search_for(*, actor, query: str) -> SearchResult:
+    """One search box: a case reference (``KE-2026-0001``), a referral reference
+    (``HV-2026-0001``), a CPR number (exact, through the blind index), or a name with
+    or without a date of birth (``dd-mm-yyyy`` or ``yyyy-mm-dd``).
+
+    Cases the searcher may not see answer only "a case exists — contact …" (never the
+    person's name or the reference); a referral the searcher may not see is not
+    mentioned at all, so its reference is never confirmed. One ``person.searched``
+    event with the criterion and the ids returned; for a CPR number the criterion says
+    only that one was given (never the number, nor anything else typed with it).
+    Bad input raises ``ApplicationError`` (field ``q``)."""
+    tokens = (query or "").split()
+    if not tokens:
+        raise ApplicationError(SEARCH_EMPTY, field="q")
+    compact = "".join(tokens)
+    cpr_like = compact if _CPR_LIKE_RE.match(compact) else next(
+        (t for t in tokens if _CPR_LIKE_RE.match(t)), None)
+
+    people: list[PersonHit] = []
+    referrals: list[Referral] = []
+    cases: list[Case] = []
+    if cpr_like is not None:
+        kind = KIND_CPR
+        index = cpr_index(cpr_clean_or_error(cpr_like, field="q"))
+        cases = _cases(Q(person__cpr_index=index))
+        referrals = list(visible_referrals(actor).filter(person__cpr_index=index)
+                         .select_related("person").order_by("-received_at", "-pk")[:MAX_RESULTS])
+        criterion = {"kind": kind, "cpr": True}
+    elif len(tokens) == 1 and _CASE_REFERENCE_RE.match(tokens[0]):
+        kind = KIND_CASE_REFERENCE
+        reference = tokens[0].upper()
+        cases = _cases(Q(reference=reference))
+        criterion = {"kind": kind, "reference": reference, "cpr": False}
+    elif len(tokens) == 1 and _REFERRAL_REFERENCE_RE.match(tokens[0]):
+        kind = KIND_REFERRAL_REFERENCE
+        reference = tokens[0].upper()
+        referrals = list(visible_referrals(actor).filter(reference=reference).select_related("person"))
+        criterion = {"kind": kind, "reference": reference, "cpr": False}
+    else:
+        kind = KIND_NAME
+        birth_date, terms = None, []
+        for token in tokens:
+            day = _date_or_none(token)
+            if day is None:
+                terms.append(token)
+            elif birth_date is not None:
+                raise ApplicationError(SEARCH_TWO_DATES, field="q")
+            else:
+                birth_date = day
+        terms = terms[:4]
+        cases = _cases(_name_condition(terms, birth_date))
+        referrals = list(visible_referrals(actor).filter(person__isnull=False)
+                         .filter(_name_condition(terms, birth_date))
+                         .select_related("person").order_by("-received_at", "-pk")[:MAX_RESULTS])
+        criterion = {"kind": kind, "name": " ".join(terms),
+                     "birth_date": birth_date.isoformat() if birth_date else None, "cpr": False}
+    people = _person_hits(actor, cases)
+    audit_record(actor=actor, action=AuditAction.PERSON_SEARCHED, purpose=PURPOSE_SEARCH,
+                 extra={"criterion": criterion, "case_ids": [c.pk for c in cases],
+                        "referral_ids": [r.pk for r in referrals]})
+    return SearchResult(kind=kind, people=people, referrals=referrals)
 
 
 # --------------------------------------------------------------------------- duplicate detection

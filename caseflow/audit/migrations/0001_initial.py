@@ -77,6 +77,7 @@ ACTION_CHOICES = [
     ("journal.note_changed", "Journal note draft changed"),
     ("journal.note_finalised", "Journal note made final"),
     ("journal.note_deleted", "Journal note draft deleted"),
+    ("journal.note_viewed", "Journal note viewed"),
     ("document.uploaded", "Document uploaded"),
     ("document.refused", "Document upload refused"),
     ("disclosure.recorded", "Disclosure recorded"),
