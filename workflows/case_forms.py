@@ -25,7 +25,7 @@ class ClarificationForm(forms.Form):
     )
     consent_given_by_name = forms.CharField(label=_("Name of the custody holder"), required=False, max_length=200)
     consent_given_on = forms.DateField(label=_("Consent given on"), required=False,
-                                       widget=forms.DateInput(attrs={"type": "date"}))
+                                       widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     exception_justification = _text(
         _("Why the custody holders' consent is not obtained"),
         help_text=_("Only for a minor, e.g. a parent is the risk; note BBU's agreement."),

@@ -24,5 +24,5 @@ class DeadlineBreachListView(LoginRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         audit_record(actor=self.request.user, action=AuditAction.CASE_LISTED, target_type="workflows.deadlinebreach",
-                     purpose="deadline breaches", extra={"rows": len(context["breaches"])})
+                     purpose="deadline_breaches", extra={"rows": len(context["breaches"])})
         return context

@@ -10,7 +10,7 @@ from caseflow.interventions.models import Intervention, InterventionReview
 
 from .forms import UserChoiceField
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _date(label, required=True, initial=None):

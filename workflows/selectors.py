@@ -98,4 +98,4 @@ def task_lists_audit(*, actor, kind: str, count: int) -> None:
     """The inbox and queue show references of referrals and cases: their reading is
     recorded (what list, how many rows), as every read of case data is."""
     audit_record(actor=actor, action=AuditAction.CASE_LISTED, target_type="viewflow.task",
-                 purpose=f"task {kind}", extra={"rows": count})
+                 purpose=f"task_{kind}", extra={"rows": count})

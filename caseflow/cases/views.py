@@ -37,25 +37,80 @@ def _case_sections(user, case, actions) -> list[dict]:
 
 
 class CaseDetailView(SelectorObjectMixin, DetailView):
+    """The caseworker's case page: the header, the timeline, the open tasks with the
+    process chart, the interventions, the referrals and the sections other apps
+    contribute, each only as far as the viewer's policy actions allow. A fixed number
+    of queries whatever the amount of data; the read is one ``case.viewed`` event."""
+
     template_name = "cases/case_detail.html"
     context_object_name = "case"
     selector = case_get_for
     selector_arg = "case_id"
 
     def get_context_data(self, **kwargs):
-        actions = case_actions(self.request.user, self.object)
-        tasks, chart = _case_workflow(self.request.user, self.object)
+        from .timeline import KIND_CHOICES, case_timeline_for, timeline_kinds_parse
+
+        user, case = self.request.user, self.object
+        actions = case_actions(user, case)
+        may_view_file = Action.VIEW_FILE in actions
+        tasks, chart = _case_workflow(user, case)
+        if not may_view_file:
+            # Without the case file only the viewer's own tasks and those they may take.
+            tasks, chart = [task for task in tasks if task.execute_url or task.claimable], ""
+        timeline = case_timeline_for(actor=user, case=case, actions=actions,
+                                     kinds=timeline_kinds_parse(self.request.GET.getlist("kinds")))
         return super().get_context_data(
-            case_sections=_case_sections(self.request.user, self.object, actions),
+            case_sections=_case_sections(user, case, actions),
+            consultants=_case_consultants(case),
+            timeline=timeline,
+            timeline_kind_choices=[(kind, label) for kind, label in KIND_CHOICES
+                                   if kind in timeline.available_kinds],
+            interventions=_case_interventions(case) if may_view_file else [],
             workflow_tasks=tasks,
             workflow_chart=chart,
-            may_view_file=Action.VIEW_FILE in actions,
+            may_view_file=may_view_file,
             may_view_history=Action.VIEW_HISTORY in actions,
             may_view_referrer=Action.VIEW_REFERRER in actions,
             may_change=Action.CHANGE in actions,
             may_view_restricted=Action.VIEW_RESTRICTED in actions,
             **kwargs,
         )
+
+
+def _case_consultants(case) -> dict:
+    """The child-focused consultants who reach the case: named users (personal grants)
+    and whether the consultants' group reaches it. Two queries."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from permissions.models import CaseGroupGrant, CaseUserGrant, GrantKind
+
+    current = Q(valid_until__isnull=True) | Q(valid_until__gt=timezone.now())
+    users, seen = [], set()
+    for row in (CaseUserGrant.objects.filter(current, content_object_id=case.pk, kind=GrantKind.CONSULTANT)
+                .select_related("user").order_by("user__last_name", "user__first_name", "user_id")):
+        if row.user_id not in seen:
+            seen.add(row.user_id)
+            users.append(row.user)
+    group = CaseGroupGrant.objects.filter(current, content_object_id=case.pk, kind=GrantKind.CONSULTANT).exists()
+    return {"users": users, "group": group}
+
+
+def _case_interventions(case) -> list:
+    """The case's interventions (prefetched by the case selector) with their sessions
+    and progress reviews: two queries, whatever their number."""
+    from django.db.models import Prefetch, prefetch_related_objects
+
+    from caseflow.interventions.models import InterventionReview, InterventionSession
+
+    interventions = list(case.interventions.all())
+    prefetch_related_objects(
+        interventions,
+        Prefetch("sessions", queryset=InterventionSession.objects.order_by("-held_on", "-pk")),
+        Prefetch("reviews", queryset=InterventionReview.objects.select_related("reviewed_by")
+                 .order_by("-reviewed_at", "-pk")),
+    )
+    return interventions
 
 
 def _case_workflow(user, case):

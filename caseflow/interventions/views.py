@@ -20,7 +20,7 @@ RUNNING = (Intervention.Status.ACTIVE, Intervention.Status.REVIEW)
 
 class SessionForm(forms.Form):
     held_on = forms.DateField(label=gettext_lazy("Date"), initial=timezone.localdate,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     duration_minutes = forms.IntegerField(label=gettext_lazy("Duration (minutes)"), min_value=1, max_value=600)
     topic = forms.CharField(label=gettext_lazy("Topic"), max_length=200)
     note = forms.CharField(label=gettext_lazy("Short note"), required=False, max_length=2000,

@@ -47,7 +47,7 @@ class ReferralForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=NAME_MAX, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=NAME_MAX, required=False)
     birth_date = forms.DateField(label=_("Date of birth"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def clean_received_at(self):
         value = self.cleaned_data["received_at"]

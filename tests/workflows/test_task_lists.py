@@ -39,14 +39,14 @@ def test_inbox_reads_are_audited_and_rows_counted(client, worker):
     client.force_login(worker)
     response = client.get(reverse("workflows:inbox"))
     assert response.status_code == 200
-    event = AuditEvent.objects.filter(actor=worker, action="case.listed", purpose="task inbox").latest("sequence")
+    event = AuditEvent.objects.filter(actor=worker, action="case.listed", purpose="task_inbox").latest("sequence")
     assert event.extra["rows"] == len(task_inbox_for(actor=worker)) == 1
 
 
 def test_queue_reads_are_audited(client, worker, colleague):
     client.force_login(colleague)
     assert client.get(reverse("workflows:queue")).status_code == 200
-    assert AuditEvent.objects.filter(actor=colleague, action="case.listed", purpose="task queue").exists()
+    assert AuditEvent.objects.filter(actor=colleague, action="case.listed", purpose="task_queue").exists()
 
 
 def test_inbox_lists_the_other_teams_nothing(worker, outsider):
@@ -66,7 +66,7 @@ def test_breach_list_is_the_supervisors_of_the_team(client, worker, supervisor, 
     response = client.get(reverse("workflows:deadline_breaches"), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert referral.reference in response.content.decode()
-    assert AuditEvent.objects.filter(actor=supervisor, purpose="deadline breaches").exists()
+    assert AuditEvent.objects.filter(actor=supervisor, purpose="deadline_breaches").exists()
 
     client.force_login(other_supervisor)
     response = client.get(reverse("workflows:deadline_breaches"))
