@@ -189,6 +189,12 @@ class Decision(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} ({self.decided_at:%Y-%m-%d})"
 
+    @property
+    def outcome_label(self) -> str:
+        from .outcomes import outcome_label
+
+        return outcome_label(self.outcome)
+
 
 class Consent(models.Model):
     """A consent given for a case (domain.md §4.6): to the case work itself, to an

@@ -167,7 +167,7 @@ def _decisions(case, fetch) -> list[TimelineEntry]:
     for decision in decisions:
         title = decision.get_kind_display()
         if decision.outcome:
-            title = f"{title}: {decision.outcome}"
+            title = f"{title}: {decision.outcome_label}"
         badges = (_("Formal decision"),) if decision.is_formal_decision else ()
         entries.append(TimelineEntry(
             at=decision.decided_at, kind=Kind.DECISION, title=title, who=decision.decided_by,

@@ -81,3 +81,23 @@ def test_decision_record_refused_without_access_to_the_case():
     with pytest.raises(ApplicationError):
         decision_record(actor=outsider, kind=Decision.Kind.OTHER, case=case, justification="Begrundet.")
     assert not Decision.objects.exists()
+
+
+@pytest.mark.parametrize(("code", "label"), [
+    ("approved", "Godkendt"),
+    ("police_alerted", "Politiet underrettet"),
+    ("case_level_2", None),  # a screening outcome: its own label
+    ("goals_met", "Mål nået"),
+    ("2->3", "Niveau 2 → 3"),
+    ("something_new", "something_new"),
+    ("", ""),
+])
+def test_decision_outcomes_read_as_labels(code, label):
+    from django.utils import translation
+
+    from caseflow.cases.outcomes import outcome_label
+    from caseflow.referrals.models import Referral
+
+    with translation.override("da"):
+        expected = label if label is not None else str(Referral.Outcome(code).label)
+        assert outcome_label(code) == expected
