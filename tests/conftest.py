@@ -117,3 +117,44 @@ def redis_factory(tmp_path):
     yield start
     for server in started:
         server.stop()
+
+
+# --------------------------------------------------------------------------- people most tests need
+
+
+@pytest.fixture
+def team():
+    from tests.factories import TeamFactory
+
+    return TeamFactory(name="Koordineringsenheden")
+
+
+@pytest.fixture
+def worker(team):
+    """A caseworker of ``team``."""
+    from tests.factories import UserFactory
+
+    return UserFactory(team=team, roles=["caseworker"])
+
+
+@pytest.fixture
+def supervisor(team):
+    from tests.factories import UserFactory
+
+    return UserFactory(team=team, roles=["supervisor"])
+
+
+@pytest.fixture
+def consultant():
+    """A child-focused consultant (no team: they serve every team's minors)."""
+    from tests.factories import UserFactory
+
+    return UserFactory(team=None, roles=["child_consultant"])
+
+
+@pytest.fixture
+def outsider():
+    """A caseworker of another team."""
+    from tests.factories import TeamFactory, UserFactory
+
+    return UserFactory(team=TeamFactory(name="Andet hold"), roles=["caseworker"])

@@ -10,11 +10,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def team():
-    return TeamFactory(name="Koordineringsenheden")
-
-
-@pytest.fixture
 def cases(team):
     other_team = TeamFactory(name="Andet hold")
     worker1 = UserFactory(username="cw1", team=team, roles=["caseworker"])

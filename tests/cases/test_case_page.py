@@ -33,11 +33,6 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 @pytest.fixture
-def team():
-    return TeamFactory(name="Koordineringsenheden")
-
-
-@pytest.fixture
 def worker(team):
     return UserFactory(team=team, roles=["caseworker"], first_name="Rikke", last_name="Sagsbehandler")
 

@@ -34,16 +34,6 @@ def years_ago(years, days=0):
 
 
 @pytest.fixture
-def team():
-    return TeamFactory(name="Koordineringsenheden")
-
-
-@pytest.fixture
-def worker(team):
-    return UserFactory(team=team, roles=["caseworker"])
-
-
-@pytest.fixture
 def case(worker, team):
     """A minor's case: the consultants reach it, so the whole matrix applies."""
     return CaseFactory(team=team, responsible=worker, is_minor=True,

@@ -35,11 +35,6 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 @pytest.fixture
-def team():
-    return TeamFactory(name="Koordineringsenheden")
-
-
-@pytest.fixture
 def worker(team):
     return UserFactory(team=team, roles=["caseworker"], first_name="Vera", last_name="Sagsen")
 
@@ -47,16 +42,6 @@ def worker(team):
 @pytest.fixture
 def colleague(team):
     return UserFactory(team=team, roles=["caseworker"])
-
-
-@pytest.fixture
-def supervisor(team):
-    return UserFactory(team=team, roles=["supervisor"])
-
-
-@pytest.fixture
-def consultant():
-    return UserFactory(team=None, roles=["child_consultant"])
 
 
 @pytest.fixture

@@ -26,21 +26,6 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def team():
-    return TeamFactory(name="Koordineringsenheden")
-
-
-@pytest.fixture
-def worker(team):
-    return UserFactory(team=team, roles=["caseworker"])
-
-
-@pytest.fixture
-def consultant():
-    return UserFactory(team=None, roles=["child_consultant"])
-
-
-@pytest.fixture
 def case(team, worker, consultant):
     return CaseFactory(team=team, responsible=worker, is_minor=True,
                        person=PersonFactory(birth_date=datetime.date(2012, 3, 1)))

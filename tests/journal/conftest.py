@@ -10,35 +10,10 @@ from tests.factories import CaseFactory, InterventionFactory, PersonFactory, Tea
 
 
 @pytest.fixture
-def team():
-    return TeamFactory(name="Koordineringsenheden")
-
-
-@pytest.fixture
-def worker(team):
-    return UserFactory(team=team, roles=["caseworker"])
-
-
-@pytest.fixture
 def colleague(team, case):
     user = UserFactory(team=team, roles=["caseworker"])
     grant(case, user, GrantKind.CO_WORKER)
     return user
-
-
-@pytest.fixture
-def supervisor(team):
-    return UserFactory(team=team, roles=["supervisor"])
-
-
-@pytest.fixture
-def outsider():
-    return UserFactory(team=TeamFactory(name="Andet hold"), roles=["caseworker"])
-
-
-@pytest.fixture
-def consultant():
-    return UserFactory(team=None, roles=["child_consultant"])
 
 
 @pytest.fixture

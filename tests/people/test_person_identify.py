@@ -27,11 +27,6 @@ def team():
     return TeamFactory(name="Fiktivt Team")
 
 
-@pytest.fixture
-def worker(team):
-    return UserFactory(team=team, roles=["caseworker"])
-
-
 # --------------------------------------------------------------------------- person_identify
 
 

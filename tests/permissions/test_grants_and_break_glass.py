@@ -22,11 +22,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def team():
-    return TeamFactory(name="Koordineringsenheden")
-
-
-@pytest.fixture
 def supervisor(team):
     return UserFactory(team=team, roles=["supervisor"], email="leder@caseflow.invalid")
 

@@ -17,16 +17,6 @@ pytestmark = pytest.mark.django_db
 VALID_CPR = "010190-1234"  # fictional; date part 1 January 1990
 
 
-@pytest.fixture
-def team():
-    return TeamFactory(name="Koordineringsenheden")
-
-
-@pytest.fixture
-def worker(team):
-    return UserFactory(team=team, roles=["caseworker"])
-
-
 def _data(**overrides):
     data = {
         "received_at": (timezone.localtime() - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),

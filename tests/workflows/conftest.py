@@ -2,17 +2,7 @@
 
 import pytest
 
-from tests.factories import TeamFactory, UserFactory
-
-
-@pytest.fixture
-def team():
-    return TeamFactory(name="Koordineringsenheden")
-
-
-@pytest.fixture
-def worker(team):
-    return UserFactory(team=team, roles=["caseworker"])
+from tests.factories import UserFactory
 
 
 @pytest.fixture
@@ -21,23 +11,8 @@ def colleague(team):
 
 
 @pytest.fixture
-def outsider():
-    return UserFactory(team=TeamFactory(name="Andet hold"), roles=["caseworker"])
-
-
-@pytest.fixture
 def mentor(team):
     return UserFactory(team=team, roles=["mentor"])
-
-
-@pytest.fixture
-def consultant():
-    return UserFactory(team=None, roles=["child_consultant"])
-
-
-@pytest.fixture
-def supervisor(team):
-    return UserFactory(team=team, roles=["supervisor"])
 
 
 @pytest.fixture
