@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "caseflow.interventions",
     "caseflow.journal",
     "caseflow.documents",
+    "caseflow.meetings",
     "caseflow.dashboard",
     "caseflow.intake",
     "caseflow.demo",

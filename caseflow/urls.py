@@ -19,6 +19,7 @@ urlpatterns = [
     path("documents/", include("caseflow.documents.urls")),
     path("dashboard/", include("caseflow.dashboard.urls")),
     path("people/", include("caseflow.people.urls")),
+    path("meetings/", include("caseflow.meetings.urls")),
     path("access/", include("permissions.urls")),
     path("audit/", include("caseflow.audit.urls")),
     path("tasks/", include("workflows.urls")),

@@ -481,3 +481,35 @@ def referral_task_perform(*, actor, referral: Referral, node, perform):
 
     return flow_task_perform(actor=actor, process=ReferralProcess.objects.get(referral=referral), node=node,
                              perform=perform)
+
+
+SCREEN_TASK_UNAVAILABLE = _(
+    "The screening task of this referral cannot be completed by you: it is not open, or another caseworker "
+    "has taken it (ask them to release it)."
+)
+
+
+def referral_screening_from_meeting(*, actor, referral: Referral, outcome, justification: str,
+                                    members_present: str, responsible=None):
+    """The coordination unit's meeting decided a referral on its agenda: complete the
+    ReferralFlow's screening task with that decision (no second entry at the task), as
+    the screening task view would, so the flow moves on (a minor's outcome waits for the
+    consultant's co-signature as usual). Refusals are ``ApplicationError``s."""
+    from django.core.exceptions import PermissionDenied
+    from viewflow.workflow.models import Task
+
+    from .driving import flow_task_perform
+    from .flows.referral import ReferralFlow
+
+    process = ReferralProcess.objects.filter(referral=referral).first()
+    if process is None:
+        raise ApplicationError(SCREEN_TASK_UNAVAILABLE)
+    try:
+        return flow_task_perform(
+            actor=actor, process=process, node=ReferralFlow.screen,
+            perform=lambda coerced: referral_screening_record(
+                actor=actor, process=coerced, outcome=outcome, justification=justification,
+                members_present=members_present, responsible=responsible),
+        )
+    except (PermissionDenied, Task.DoesNotExist) as exc:
+        raise ApplicationError(SCREEN_TASK_UNAVAILABLE) from exc

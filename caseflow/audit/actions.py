@@ -86,6 +86,16 @@ class AuditAction(models.TextChoices):
     DISCLOSURE_RECORDED = "disclosure.recorded", _("Disclosure recorded")
     DISCLOSURE_REFUSED = "disclosure.refused", _("Disclosure refused")
 
+    MEETING_CREATED = "meeting.created", _("Meeting created")
+    MEETING_VIEWED = "meeting.viewed", _("Meeting viewed")
+    MEETING_MEMBER_INVITED = "meeting.member_invited", _("Meeting member invited")
+    MEETING_ITEM_ADDED = "meeting.item_added", _("Referral put on a meeting's agenda")
+    MEETING_AGENDA_SENT = "meeting.agenda_sent", _("Meeting agenda sent")
+    MEETING_REGISTER_CHECK_RECORDED = "meeting.register_check_recorded", _("Register check recorded")
+    MEETING_HELD = "meeting.held", _("Meeting held: members present recorded")
+    MEETING_ITEM_DECIDED = "meeting.item_decided", _("Agenda item decided")
+    MEETING_MINUTES_APPROVED = "meeting.minutes_approved", _("Meeting minutes approved")
+
 
 #: Verbs that make an action a *read*. Reads are pruned after
 #: ``CASEFLOW_AUDIT_READ_RETENTION_DAYS``; everything else is kept for the full retention of

@@ -17,6 +17,8 @@ def navigation(request):
             "person_search": any(user.has_role(r) for r in (Role.CASEWORKER, Role.SUPERVISOR,
                                                              Role.CHILD_CONSULTANT)),
             "emergency_reviews": user.has_role(Role.SUPERVISOR),
+            "meetings": any(user.has_role(r) for r in (Role.CASEWORKER, Role.SUPERVISOR,
+                                                        Role.PARTNER_MEMBER)),
             "audit": user.has_role(Role.AUDITOR) or user.has_role(Role.SUPERVISOR),
             "register_referral": bool(user.team_id) and any(
                 user.has_role(r) for r in (Role.CASEWORKER, Role.SUPERVISOR)),

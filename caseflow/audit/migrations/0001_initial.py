@@ -82,6 +82,15 @@ ACTION_CHOICES = [
     ("document.refused", "Document upload refused"),
     ("disclosure.recorded", "Disclosure recorded"),
     ("disclosure.refused", "Disclosure refused"),
+    ("meeting.created", "Meeting created"),
+    ("meeting.viewed", "Meeting viewed"),
+    ("meeting.member_invited", "Meeting member invited"),
+    ("meeting.item_added", "Referral put on a meeting's agenda"),
+    ("meeting.agenda_sent", "Meeting agenda sent"),
+    ("meeting.register_check_recorded", "Register check recorded"),
+    ("meeting.held", "Meeting held: members present recorded"),
+    ("meeting.item_decided", "Agenda item decided"),
+    ("meeting.minutes_approved", "Meeting minutes approved"),
 ]
 
 
