@@ -14,7 +14,7 @@ help:
 	@echo "make test   - the whole suite on throwaway PostgreSQL + Redis + a real Celery worker"
 	@echo "make lint   - ruff"
 	@echo "make stack  - production topology on loopback: PostgreSQL, Redis, gunicorn, Celery worker and beat"
-	@echo "make bench  - benchmarks on a real PostgreSQL (audit trail so far)"
+	@echo "make bench  - benchmarks of design.md §7 at 100k and 1M cases (about 17 min), writes BENCHMARKS.md"
 	@echo "make messages - refresh and compile the Danish catalogue"
 
 check-python:
