@@ -2,6 +2,8 @@
 through ``case_get_for_change`` (404 without the case file, 403 without CHANGE, both
 audited) and calls one service; refusals are shown on the form, nothing is saved."""
 
+import abc
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
@@ -25,7 +27,7 @@ from .disclosures import disclosure_record
 from .models import Consent
 
 
-class _CaseFileChangeView(LoginRequiredMixin, FormView):
+class _CaseFileChangeView(LoginRequiredMixin, FormView, metaclass=abc.ABCMeta):
     purpose = PURPOSE_CONSENT_WORK
 
     def dispatch(self, request, *args, **kwargs):
@@ -42,8 +44,9 @@ class _CaseFileChangeView(LoginRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(case=self.case, **kwargs)
 
+    @abc.abstractmethod
     def run_service(self, form):
-        raise NotImplementedError
+        """Call the one service of this page; return the success message."""
 
     def form_valid(self, form):
         try:

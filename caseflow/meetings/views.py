@@ -2,6 +2,8 @@
 register checks, and the staff's actions on it), a partner's register check and the
 decision on an item. Each parses input and calls one service or selector."""
 
+import abc
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -143,7 +145,7 @@ class MeetingDetailView(LoginRequiredMixin, View):
         raise ApplicationError(_("Unknown action."))
 
 
-class ItemFormView(LoginRequiredMixin, FormView):
+class ItemFormView(LoginRequiredMixin, FormView, metaclass=abc.ABCMeta):
     """A form about one agenda item of a meeting the user may see (else 404)."""
 
     def dispatch(self, request, *args, **kwargs):
@@ -154,8 +156,9 @@ class ItemFormView(LoginRequiredMixin, FormView):
         self.check_allowed(request.user)
         return super().dispatch(request, *args, **kwargs)
 
+    @abc.abstractmethod
     def check_allowed(self, user):
-        raise NotImplementedError
+        """Raise PermissionDenied unless ``user`` may use this form on the item."""
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(item=self.item, meeting=self.meeting,
