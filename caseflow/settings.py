@@ -361,3 +361,17 @@ CELERY_BEAT_SCHEDULE["audit-prune-reads"] = {
     "task": "audit.tasks.audit_prune_reads_task",
     "schedule": 24 * 60 * 60.0,
 }
+
+# --------------------------------------------------------------------------- security (caseflow/accounts: 2FA, lockout, sessions, headers)
+
+# --------------------------------------------------------------------------- meetings (caseflow/meetings)
+
+# --------------------------------------------------------------------------- statistics (caseflow/reports)
+
+# --------------------------------------------------------------------------- access requests (caseflow/access_requests)
+
+# --------------------------------------------------------------------------- supervision (caseflow/supervision)
+
+# --------------------------------------------------------------------------- retention (caseflow/retention)
+
+# --------------------------------------------------------------------------- notifications and outbox (caseflow/notifications)

@@ -95,6 +95,47 @@ class AuditAction(models.TextChoices):
     MEETING_HELD = "meeting.held", _("Meeting held: members present recorded")
     MEETING_ITEM_DECIDED = "meeting.item_decided", _("Agenda item decided")
     MEETING_MINUTES_APPROVED = "meeting.minutes_approved", _("Meeting minutes approved")
+    MEETING_MINUTES_EXPORTED = "meeting.minutes_exported", _("Meeting minutes downloaded as PDF")
+    MEETING_ITEM_REMOVED = "meeting.item_removed", _("Item taken off a meeting's agenda")
+
+    TASK_REASSIGNED = "workflow.task_reassigned", _("Workflow task reassigned")
+    SUPERVISION_VIEWED = "supervision.viewed", _("Supervisor workspace viewed")
+
+    STATISTICS_VIEWED = "statistics.viewed", _("Statistics viewed")
+    STATISTICS_EXPORTED = "statistics.exported", _("Statistics downloaded as CSV")
+    STATISTICS_REFRESHED = "statistics.refreshed", _("Statistics store refreshed")
+
+    ACCESS_REQUEST_REGISTERED = "access_request.registered", _("Access request registered")
+    ACCESS_REQUEST_VIEWED = "access_request.viewed", _("Access request viewed")
+    ACCESS_REQUEST_LISTED = "access_request.listed", _("Access requests listed")
+    ACCESS_REQUEST_ITEM_DECIDED = "access_request.item_decided", _("Access request item released or withheld")
+    ACCESS_REQUEST_DELAYED = "access_request.delayed", _("Access request delay letter recorded")
+    ACCESS_REQUEST_EXPORTED = "access_request.exported", _("Access request file exported")
+    ACCESS_REQUEST_COMPLETED = "access_request.completed", _("Access request completed")
+
+    RETENTION_RUN = "retention.run", _("Retention run")
+    RETENTION_ANONYMISED = "retention.anonymised", _("Record anonymised by retention")
+    RETENTION_DELETED = "retention.deleted", _("Record deleted by retention")
+    RETENTION_REVIEW_QUEUED = "retention.review_queued", _("Case put in the archive-review queue")
+    RETENTION_REVIEW_DECIDED = "retention.review_decided", _("Archive review decided")
+    RETENTION_REVIEW_LISTED = "retention.review_listed", _("Archive-review queue viewed")
+    LEGAL_HOLD_SET = "retention.legal_hold_set", _("Legal hold set")
+    LEGAL_HOLD_LIFTED = "retention.legal_hold_lifted", _("Legal hold lifted")
+
+    NOTIFICATION_PREFERENCES_CHANGED = "notification.preferences_changed", _("Notification preferences changed")
+    NOTIFICATION_DIGEST_SENT = "notification.digest_sent", _("Notification digest sent")
+    OUTBOX_DELIVERED = "outbox.delivered", _("Queued background work delivered after an outage")
+
+    LOCKED_OUT = "auth.locked_out", _("Sign-in locked after repeated failures")
+    LOCKOUT_RESET = "auth.lockout_reset", _("Sign-in lockout lifted")
+    OTP_ENROLLED = "auth.otp_enrolled", _("Two-factor device enrolled")
+    OTP_VERIFIED = "auth.otp_verified", _("Second factor verified")
+    OTP_FAILED = "auth.otp_failed", _("Second factor refused")
+    OTP_RECOVERY_CODE_USED = "auth.recovery_code_used", _("Recovery code used")
+    OTP_RECOVERY_CODES_CREATED = "auth.recovery_codes_created", _("Recovery codes created")
+    OTP_RESET = "auth.otp_reset", _("Two-factor devices reset")
+    SESSION_EXPIRED = "auth.session_expired", _("Session ended by timeout")
+    CPR_KEY_ROTATED = "person.cpr_key_rotated", _("CPR encryption key rotated")
 
 
 #: Verbs that make an action a *read*. Reads are pruned after
