@@ -11,6 +11,8 @@ statement, integer joins, no per-row checks.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -56,6 +58,12 @@ def _valid_now(now) -> Q:
 
 
 def _group_ids(actor):
+    """The actor's group ids as a literal list when the user object offers them (one
+    cached query per request; the planner then uses the grant tables' group index),
+    else as a subquery."""
+    group_ids = getattr(actor, "group_ids", None)
+    if callable(group_ids):
+        return group_ids()
     return get_user_model().groups.through.objects.filter(user_id=actor.pk).values("group_id")
 
 
@@ -70,25 +78,57 @@ def _granted_ids(user_model, group_model, actor, kinds, now):
     return by_user.values("content_object_id"), by_group.values("content_object_id")
 
 
-def _union_filter(model, parts) -> QuerySet:
-    # No ORDER BY inside the compound statement (SQLite refuses it; it is useless anyway).
-    first, *rest = (part.order_by() for part in parts)
-    return model.objects.filter(pk__in=first.union(*rest) if rest else first)
-
-
 # --------------------------------------------------------------------------- visibility
+
+
+class CaseVisibility(NamedTuple):
+    """``visible_cases`` in parts, for lists that must stay fast at national scale: the
+    ids granted to the actor (directly or through a group) and, for a supervisor, the
+    team whose every case they see. The union of both is exactly ``visible_cases``."""
+
+    granted: tuple[QuerySet, ...]  # id subqueries over the grant tables (empty: sees nothing)
+    team_id: int | None
+
+    def granted_ids(self) -> QuerySet:
+        """The granted ids as one UNION (distinct ids)."""
+        first, *rest = (part.order_by() for part in self.granted)
+        return first.union(*rest) if rest else first
+
+
+def case_visibility(actor, action: str = Action.VIEW) -> CaseVisibility:
+    if not _active(actor):
+        return CaseVisibility((), None)
+    granted = _granted_ids(CaseUserGrant, CaseGroupGrant, actor,
+                           _kinds_allowing(CASE_GRANT_ACTIONS, action), timezone.now())
+    team_id = None
+    if action in SUPERVISOR_TEAM_ACTIONS and actor.team_id and actor.has_role(Role.SUPERVISOR):
+        team_id = actor.team_id
+    return CaseVisibility(tuple(granted), team_id)
+
+
+def _ids_union(model, parts) -> QuerySet:
+    """The UNION of id subqueries (an empty id list when there is none)."""
+    if not parts:
+        return model.objects.none().values("pk")
+    first, *rest = (part.order_by() for part in parts)
+    return first.union(*rest) if rest else first
+
+
+def visible_case_ids(actor, action: str = Action.VIEW) -> QuerySet:
+    """The ids of ``visible_cases``, as a subquery that needs no pass over the cases
+    table (for joins from other tables: tasks, interventions)."""
+    visibility = case_visibility(actor, action)
+    parts = list(visibility.granted)
+    if visibility.team_id is not None:
+        parts.append(Case.objects.filter(team_id=visibility.team_id).values("id"))
+    return _ids_union(Case, parts)
 
 
 def visible_cases(actor, action: str = Action.VIEW) -> QuerySet[Case]:
     """Cases on which ``actor`` may perform ``action`` (default: see it at all)."""
     if not _active(actor):
         return Case.objects.none()
-    now = timezone.now()
-    parts = list(_granted_ids(CaseUserGrant, CaseGroupGrant, actor,
-                              _kinds_allowing(CASE_GRANT_ACTIONS, action), now))
-    if action in SUPERVISOR_TEAM_ACTIONS and actor.team_id and actor.has_role(Role.SUPERVISOR):
-        parts.append(Case.objects.filter(team_id=actor.team_id).values("id"))
-    return _union_filter(Case, parts)
+    return Case.objects.filter(pk__in=visible_case_ids(actor, action))
 
 
 def _minor_birth_date_cutoff():
@@ -99,9 +139,10 @@ def _minor_birth_date_cutoff():
         return today.replace(year=today.year - AGE_OF_MAJORITY, day=28)
 
 
-def visible_referrals(actor, action: str = Action.VIEW) -> QuerySet[Referral]:
+def visible_referral_ids(actor, action: str = Action.VIEW) -> QuerySet:
+    """The ids of ``visible_referrals`` (see ``visible_case_ids``)."""
     if not _active(actor):
-        return Referral.objects.none()
+        return _ids_union(Referral, [])
     now = timezone.now()
     parts = list(_granted_ids(ReferralUserGrant, ReferralGroupGrant, actor,
                               _kinds_allowing(REFERRAL_GRANT_ACTIONS, action), now))
@@ -113,7 +154,24 @@ def visible_referrals(actor, action: str = Action.VIEW) -> QuerySet[Referral]:
     if action in REFERRAL_CONSULTANT_ACTIONS and actor.has_role(Role.CHILD_CONSULTANT):
         parts.append(Referral.objects.filter(closed_at__isnull=True,
                                              person__birth_date__gt=_minor_birth_date_cutoff()).values("id"))
-    return _union_filter(Referral, parts)
+    return _ids_union(Referral, parts)
+
+
+def visible_referrals(actor, action: str = Action.VIEW) -> QuerySet[Referral]:
+    if not _active(actor):
+        return Referral.objects.none()
+    return Referral.objects.filter(pk__in=visible_referral_ids(actor, action))
+
+
+def visible_intervention_ids(actor, action: str = Action.VIEW) -> QuerySet:
+    """The ids of ``visible_interventions`` (see ``visible_case_ids``)."""
+    if not _active(actor):
+        return _ids_union(Intervention, [])
+    now = timezone.now()
+    parts = list(_granted_ids(InterventionUserGrant, InterventionGroupGrant, actor,
+                              _kinds_allowing(INTERVENTION_GRANT_ACTIONS, action), now))
+    parts.append(Intervention.objects.filter(case__in=visible_case_ids(actor, action)).values("id"))
+    return _ids_union(Intervention, parts)
 
 
 def visible_interventions(actor, action: str = Action.VIEW) -> QuerySet[Intervention]:
@@ -121,11 +179,7 @@ def visible_interventions(actor, action: str = Action.VIEW) -> QuerySet[Interven
     may do it on the case's interventions."""
     if not _active(actor):
         return Intervention.objects.none()
-    now = timezone.now()
-    parts = list(_granted_ids(InterventionUserGrant, InterventionGroupGrant, actor,
-                              _kinds_allowing(INTERVENTION_GRANT_ACTIONS, action), now))
-    parts.append(Intervention.objects.filter(case__in=visible_cases(actor, action)).values("id"))
-    return _union_filter(Intervention, parts)
+    return Intervention.objects.filter(pk__in=visible_intervention_ids(actor, action))
 
 
 # --------------------------------------------------------------------------- one object

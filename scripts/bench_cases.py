@@ -13,7 +13,7 @@ the queries per call. Measured:
 * ``case_list_floor_*``: a hand-written SQL query pair (exact count + page of 50 with
   person, responsible and team joined) for the same result: the floor;
 * ``case_list_page_*``: ``GET /cases/`` through the Django test client (logged in);
-* ``inbox_*`` / ``queue_*``: ``task_inbox_for`` / ``task_queue_for`` in the same shape
+* ``inbox_*`` / ``queue_*``: ``task_inbox_pages`` / ``task_queue_pages`` (what the views page over) in the same shape
   (page of 50 + count);
 * ``cpr_search``: ``search_for`` with a seeded CPR number (blind index);
 * the case page (``GET /cases/<id>/``): queries with the seeded history and again after
@@ -140,7 +140,7 @@ def build(tag_prefix: str) -> tuple[list[Measurement], dict]:
     from caseflow.people.cpr import cpr_decrypt
     from caseflow.people.models import Person
     from caseflow.people.selectors import search_for
-    from workflows.selectors import task_inbox_for, task_queue_for
+    from workflows.selectors import task_inbox_pages, task_queue_pages
 
     caseworker = _typical_caseworker(tag_prefix)
     supervisor = User.objects.filter(username__startswith=f"{tag_prefix}sup").order_by("pk").first()
@@ -197,9 +197,9 @@ def build(tag_prefix: str) -> tuple[list[Measurement], dict]:
         Measurement("case_list_floor_supervisor", lambda: _floor(user_box[supervisor.pk], supervisor=True)),
         Measurement("case_list_page_caseworker", page(caseworker)),
         Measurement("case_list_page_supervisor", page(supervisor)),
-        Measurement("inbox_caseworker", tasks(task_inbox_for, caseworker)),
-        Measurement("queue_caseworker", tasks(task_queue_for, caseworker)),
-        Measurement("queue_supervisor", tasks(task_queue_for, supervisor)),
+        Measurement("inbox_caseworker", tasks(task_inbox_pages, caseworker)),
+        Measurement("queue_caseworker", tasks(task_queue_pages, caseworker)),
+        Measurement("queue_supervisor", tasks(task_queue_pages, supervisor)),
         Measurement("cpr_search", lambda: len(search_for(actor=user_box[caseworker.pk], query=cpr).people)),
     ]
     context = {"caseworker": caseworker.username, "supervisor": supervisor.username, "refresh": refresh,

@@ -7,14 +7,16 @@ action, joined through the process to its subject: one statement per list.
 """
 
 from django.db.models import Case as SqlCase
-from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
-from permissions.policy import Action, visible_cases, visible_interventions, visible_referrals
+from permissions.policy import Action, visible_case_ids, visible_intervention_ids, visible_referral_ids
+
+from .models import CaseProcess, InterventionProcess, ReferralProcess
 
 OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
@@ -23,42 +25,58 @@ _CASE = "process__caseprocess__case"
 _INTERVENTION = "process__interventionprocess__intervention"
 
 #: (task permission, path from the task to the object the permission is checked on,
-#: visibility queryset, policy action). A task permission missing here reaches nobody.
+#: the policy's visible ids for it, policy action). A task permission missing here reaches nobody.
 TASK_SCOPES = (
-    ("referrals.change_referral", _REFERRAL, visible_referrals, Action.CHANGE),
-    ("referrals.claim_referral_task", _REFERRAL, visible_referrals, Action.CLAIM_TASK),
-    ("referrals.cosign_referral", _REFERRAL, visible_referrals, Action.CO_SIGN),
-    ("cases.change_case", _CASE, visible_cases, Action.CHANGE),
-    ("cases.cosign_case", _CASE, visible_cases, Action.CO_SIGN),
-    ("cases.approve_case", _CASE, visible_cases, Action.APPROVE),
-    ("cases.claim_case_task", _CASE, visible_cases, Action.CLAIM_TASK),
-    ("cases.change_case", f"{_INTERVENTION}__case", visible_cases, Action.CHANGE),
-    ("interventions.claim_intervention_task", _INTERVENTION, visible_interventions, Action.CLAIM_TASK),
+    ("referrals.change_referral", _REFERRAL, visible_referral_ids, Action.CHANGE),
+    ("referrals.claim_referral_task", _REFERRAL, visible_referral_ids, Action.CLAIM_TASK),
+    ("referrals.cosign_referral", _REFERRAL, visible_referral_ids, Action.CO_SIGN),
+    ("cases.change_case", _CASE, visible_case_ids, Action.CHANGE),
+    ("cases.cosign_case", _CASE, visible_case_ids, Action.CO_SIGN),
+    ("cases.approve_case", _CASE, visible_case_ids, Action.APPROVE),
+    ("cases.claim_case_task", _CASE, visible_case_ids, Action.CLAIM_TASK),
+    ("cases.change_case", f"{_INTERVENTION}__case", visible_case_ids, Action.CHANGE),
+    ("interventions.claim_intervention_task", _INTERVENTION, visible_intervention_ids, Action.CLAIM_TASK),
 )
 
 
-def _reachable(actor) -> Q:
-    reachable = Q(pk__in=[])
-    for perm, path, visible, action in TASK_SCOPES:
-        reachable |= Q(owner_permission=perm, **{f"{path}__in": visible(actor, action)})
-    return reachable
+def _reachable(actor, **conditions) -> Q:
+    """Tasks matching ``conditions`` whose permission the policy grants ``actor`` on
+    their subject: a UNION of one id subquery per task scope, each joining only its own
+    subject path (an OR of the scopes made PostgreSQL join every path for every task)."""
+    branches = [
+        Task.objects.filter(owner_permission=perm, **conditions, **{f"{path}__in": visible(actor, action)})
+        .order_by().values("pk")
+        for perm, path, visible, action in TASK_SCOPES
+    ]
+    first, *rest = branches
+    return Q(pk__in=first.union(*rest))
 
 
 def _with_subject(tasks: QuerySet[Task]) -> QuerySet[Task]:
-    """Each task with the reference and link target of what it is about."""
+    """Each task with the reference and link target of what it is about.
+
+    Correlated subqueries on the task's process, not joins: a list filters and sorts the
+    tasks first and looks up the subject of the rows it shows only (joins made PostgreSQL
+    join every process to its subject before the page was cut)."""
+    referral = ReferralProcess.objects.filter(pk=OuterRef("process_id"))
+    case = CaseProcess.objects.filter(pk=OuterRef("process_id"))
+    intervention = InterventionProcess.objects.filter(pk=OuterRef("process_id"))
+
+    def first(queryset, field):
+        return Subquery(queryset.values(field)[:1])
+
     return tasks.annotate(
-        referral_id=F("process__referralprocess__referral_id"),
-        referral_reference=F("process__referralprocess__referral__reference"),
-        case_id=Coalesce(F("process__caseprocess__case_id"), F("process__interventionprocess__intervention__case_id")),
-        case_reference=Coalesce(F("process__caseprocess__case__reference"),
-                                F("process__interventionprocess__intervention__case__reference")),
-        intervention_id=F("process__interventionprocess__intervention_id"),
+        referral_id=first(referral, "referral_id"),
+        referral_reference=first(referral, "referral__reference"),
+        case_id=Coalesce(first(case, "case_id"), first(intervention, "intervention__case_id")),
+        case_reference=Coalesce(first(case, "case__reference"), first(intervention, "intervention__case__reference")),
+        intervention_id=first(intervention, "intervention_id"),
         # The task's deadline: the pending timer armed on it (a boundary timeout).
         due_at=Subquery(Task.objects.filter(previous=OuterRef("pk"), status=STATUS.SCHEDULED,
                                             flow_task_type="TIMER").order_by("scheduled").values("scheduled")[:1]),
         subject_kind=SqlCase(
-            When(process__referralprocess__isnull=False, then=Value("referral")),
-            When(process__caseprocess__isnull=False, then=Value("case")),
+            When(Exists(referral), then=Value("referral")),
+            When(Exists(case), then=Value("case")),
             default=Value("intervention"), output_field=CharField(),
         ),
     ).order_by("created", "pk")
@@ -67,20 +85,54 @@ def _with_subject(tasks: QuerySet[Task]) -> QuerySet[Task]:
 def task_inbox_for(*, actor) -> QuerySet[Task]:
     """The open tasks assigned to ``actor`` that the policy still lets them do."""
     return _with_subject(Task.objects.filter(
-        _reachable(actor), owner=actor, status__in=(STATUS.ASSIGNED, STATUS.STARTED),
+        _reachable(actor, owner=actor, status__in=(STATUS.ASSIGNED, STATUS.STARTED)),
     ))
 
 
 def task_queue_for(*, actor) -> QuerySet[Task]:
     """Unassigned human tasks ``actor`` may take."""
     return _with_subject(Task.objects.filter(
-        _reachable(actor), owner__isnull=True, status=STATUS.NEW, flow_task_type="HUMAN",
+        _reachable(actor, owner__isnull=True, status=STATUS.NEW, flow_task_type="HUMAN"),
     ))
+
+
+class TaskPages:
+    """A task list as the Paginator sees it: the count over the reachable task ids alone,
+    and each page as the ids of its tasks (oldest first) with what the list shows
+    annotated on those rows only. ``_with_subject``'s joins over every task made the
+    count and the sort of a long list cost the whole task table."""
+
+    ordered = True  # for the Paginator's unordered-list warning
+
+    def __init__(self, reachable: Q):
+        self.tasks = Task.objects.filter(reachable).order_by()
+
+    def count(self) -> int:
+        return self.tasks.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[Task]:
+        page_ids = self.tasks.order_by("created", "pk").values("pk")[index]
+        return list(_with_subject(Task.objects.filter(pk__in=page_ids)))
+
+
+def task_inbox_pages(*, actor) -> TaskPages:
+    """``task_inbox_for`` for a paginated list."""
+    return TaskPages(_reachable(actor, owner=actor, status__in=(STATUS.ASSIGNED, STATUS.STARTED)))
+
+
+def task_queue_pages(*, actor) -> TaskPages:
+    """``task_queue_for`` for a paginated list."""
+    return TaskPages(_reachable(actor, owner__isnull=True, status=STATUS.NEW, flow_task_type="HUMAN"))
 
 
 def task_reachable(*, actor, task_pk) -> Task | None:
     """One human task ``actor`` may take or do, else None (the caller answers 404)."""
-    return Task.objects.filter(_reachable(actor), pk=task_pk, flow_task_type="HUMAN").select_related(
+    if not str(task_pk).isdigit():
+        return None
+    return Task.objects.filter(_reachable(actor, pk=task_pk, flow_task_type="HUMAN")).select_related(
         "process").first()
 
 

@@ -25,6 +25,8 @@ from caseflow.referrals.models import Referral
 from . import forms, selectors, services
 from .subjects import subject_of
 
+TASKS_PER_PAGE = 50
+
 # --------------------------------------------------------------------------- task views
 
 
@@ -223,13 +225,14 @@ class FlowTaskViewset(FlowViewset):
 class TaskInboxView(LoginRequiredMixin, ListView):
     template_name = "workflows/task_inbox.html"
     context_object_name = "tasks"
+    paginate_by = TASKS_PER_PAGE
 
     def get_queryset(self):
-        return selectors.task_inbox_for(actor=self.request.user)
+        return selectors.task_inbox_pages(actor=self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        selectors.task_lists_audit(actor=self.request.user, kind="inbox", count=len(context["tasks"]))
+        selectors.task_lists_audit(actor=self.request.user, kind="inbox", count=context["paginator"].count)
         context["now"] = timezone.now()
         for task in context["tasks"]:
             task.execute_url = task.flow_task.reverse("execute", args=[task.process_id, task.pk])
@@ -239,13 +242,14 @@ class TaskInboxView(LoginRequiredMixin, ListView):
 class TaskQueueView(LoginRequiredMixin, ListView):
     template_name = "workflows/task_queue.html"
     context_object_name = "tasks"
+    paginate_by = TASKS_PER_PAGE
 
     def get_queryset(self):
-        return selectors.task_queue_for(actor=self.request.user)
+        return selectors.task_queue_pages(actor=self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        selectors.task_lists_audit(actor=self.request.user, kind="queue", count=len(context["tasks"]))
+        selectors.task_lists_audit(actor=self.request.user, kind="queue", count=context["paginator"].count)
         context["now"] = timezone.now()
         return context
 

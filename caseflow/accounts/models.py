@@ -46,8 +46,21 @@ class User(AbstractUser):
             return self.is_active and _user_has_perm(self, perm, obj)
         return super().has_perm(perm, obj)
 
+    def _groups_loaded(self) -> tuple[tuple[int, str], ...]:
+        """(id, name) of the user's groups, read once per user object (one request)."""
+        if not hasattr(self, "_group_rows"):
+            self._group_rows = tuple(self.groups.order_by("name").values_list("id", "name"))
+        return self._group_rows
+
     def has_role(self, role: Role) -> bool:
         """Whether the user holds ``role``; evaluated once per request object."""
-        if not hasattr(self, "_role_names"):
-            self._role_names = frozenset(self.groups.values_list("name", flat=True))
-        return Role(role).value in self._role_names
+        return Role(role).value in self.role_names()
+
+    def role_names(self) -> tuple[str, ...]:
+        """The user's roles (group names), sorted; shares ``has_role``'s one query."""
+        return tuple(name for _pk, name in self._groups_loaded())
+
+    def group_ids(self) -> list[int]:
+        """The user's group ids, for the policy's group-grant lookups (a literal list lets
+        PostgreSQL use the grant tables' group index); shares ``has_role``'s one query."""
+        return [pk for pk, _name in self._groups_loaded()]

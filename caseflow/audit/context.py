@@ -41,8 +41,11 @@ class AuditContext:
         if user is None:
             return ""
         if user.pk not in self._roles:
-            names = sorted(user.groups.values_list("name", flat=True))
-            self._roles[user.pk] = ",".join(names)
+            # The user object caches its roles for the request (``role_names``); other
+            # user-like objects are asked directly.
+            role_names = getattr(user, "role_names", None)
+            names = role_names() if callable(role_names) else user.groups.values_list("name", flat=True)
+            self._roles[user.pk] = ",".join(sorted(names))
         return self._roles[user.pk]
 
 

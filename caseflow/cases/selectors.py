@@ -2,6 +2,7 @@
 one audit event (a list page is one event carrying the ids it showed)."""
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
@@ -10,26 +11,95 @@ from caseflow.audit.selectors import audit_events_for_case
 from caseflow.audit.services import audit_record
 from caseflow.interventions.models import Intervention
 from caseflow.referrals.models import Referral
-from permissions.policy import AccessDenied, case_actions, visible_cases
+from permissions.policy import AccessDenied, case_actions, case_visibility, visible_cases
 from permissions.rules import Action
 
-from .models import Case
+from .models import Case, TeamCaseCount
 
 PURPOSE_CASE_WORK = "case_work"
 CASES_PER_PAGE = 50
 
 
+_LIST_ORDER = ("-opened_at", "-pk")
+_LIST_RELATED = ("person", "responsible", "team")
+
+
 def case_list_for(*, actor) -> QuerySet[Case]:
     """The cases ``actor`` may see, newest first, with what the list shows joined in."""
-    return visible_cases(actor).select_related("person", "responsible", "team").order_by(
-        "-opened_at", "-pk"
-    )
+    return visible_cases(actor).select_related(*_LIST_RELATED).order_by(*_LIST_ORDER)
+
+
+class _CaseListPages:
+    """The case list as the Paginator sees it: an exact count and slices, each one
+    statement whose cost follows what the actor may see, not the size of the table.
+
+    The visible ids are the union of the actor's grants and, for a supervisor, their
+    team's cases (``permissions.policy.case_visibility``). The count adds the team's cases
+    (the trigger-kept ``TeamCaseCount``) to the granted ones outside the team, instead of
+    de-duplicating a whole team at every view; a page takes, from the team, only its newest ``stop`` cases (the
+    ``(team, opened_at, id)`` index) before merging them with the granted ids. Other
+    databases than PostgreSQL (SQLite in ``make run``) get the plain list.
+    """
+
+    ordered = True  # for the Paginator's unordered-list warning
+
+    def __init__(self, actor):
+        self.visibility = case_visibility(actor)
+        # The bounded team branch needs ORDER BY/LIMIT inside a UNION, the count the
+        # trigger-kept TeamCaseCount: PostgreSQL only.
+        self.plain = connection.vendor != "postgresql"
+
+    def count(self) -> int:
+        visibility = self.visibility
+        if not visibility.granted:
+            return 0
+        if self.plain or visibility.team_id is None:
+            return (case_list_for_visibility(visibility).count() if self.plain
+                    else visibility.granted_ids().count())
+        outside = Case.objects.filter(pk__in=visibility.granted_ids()).exclude(
+            team_id=visibility.team_id).values("pk")
+        outside_sql, outside_params = outside.query.get_compiler(connection=connection).as_sql()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT COALESCE((SELECT cases FROM {TeamCaseCount._meta.db_table} WHERE team_id = %s), 0)"
+                f" + (SELECT count(*) FROM ({outside_sql}) AS outside)",
+                (visibility.team_id, *outside_params),
+            )
+            return cursor.fetchone()[0]
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[Case]:
+        visibility = self.visibility
+        if not visibility.granted:
+            return []
+        if self.plain:
+            return list(case_list_for_visibility(visibility)[index])
+        parts = [part.order_by() for part in visibility.granted]
+        if visibility.team_id is not None:
+            parts.append(Case.objects.filter(team_id=visibility.team_id).order_by(*_LIST_ORDER)
+                         .values("pk")[: index.stop])
+        first, *rest = parts
+        candidates = first.union(*rest) if rest else first
+        page_ids = Case.objects.filter(pk__in=candidates).order_by(*_LIST_ORDER).values("pk")[index]
+        return list(Case.objects.filter(pk__in=page_ids).select_related(*_LIST_RELATED).order_by(*_LIST_ORDER))
+
+
+def case_list_for_visibility(visibility) -> QuerySet[Case]:
+    parts = list(visibility.granted)
+    if visibility.team_id is not None:
+        parts.append(Case.objects.filter(team_id=visibility.team_id).values("pk"))
+    first, *rest = (part.order_by() for part in parts)
+    return Case.objects.filter(pk__in=first.union(*rest) if rest else first).select_related(
+        *_LIST_RELATED).order_by(*_LIST_ORDER)
 
 
 def case_page_for(*, actor, page_number=1, per_page=CASES_PER_PAGE, purpose=PURPOSE_CASE_WORK) -> Page:
     """One page of the actor's case list (page of 50 plus the exact count), recorded as
-    one read event with the ids shown."""
-    page = Paginator(case_list_for(actor=actor), per_page).get_page(page_number)
+    one read event with the ids shown. Three statements: the actor's roles, the count,
+    the page (see ``_CaseListPages``)."""
+    page = Paginator(_CaseListPages(actor), per_page).get_page(page_number)
     audit_record(actor=actor, action=AuditAction.CASE_LISTED, purpose=purpose,
                  extra={"page": page.number, "count": page.paginator.count,
                         "ids": [case.pk for case in page.object_list]})

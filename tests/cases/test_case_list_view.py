@@ -90,3 +90,65 @@ def test_case_list_page_paginates_at_50(client, team):
     client.force_login(worker)
     assert len(client.get(reverse("cases:list")).context["cases"]) == 50
     assert len(client.get(reverse("cases:list") + "?page=2").context["cases"]) == 1
+
+
+def _paged(user, per_page):
+    from caseflow.cases.selectors import case_page_for
+
+    pages, number = [], 1
+    while True:
+        page = case_page_for(actor=user, page_number=number, per_page=per_page)
+        pages.append(page)
+        if not page.has_next():
+            return pages
+        number += 1
+
+
+@pytest.mark.parametrize("per_page", [1, 3, 50])
+def test_case_page_matches_the_plain_list_for_a_supervisor_with_grants_outside_the_team(team, per_page):
+    """The paged list (team part bounded per page, count split in team + outside) is
+    exactly the visible list: same count, same order, no duplicates, on every page."""
+    from permissions.models import GrantKind
+    from permissions.services import case_access_grant
+
+    other_team = TeamFactory(name="Andet hold")
+    supervisor = UserFactory(team=team, roles=["supervisor"])
+    base = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    team_cases = [CaseFactory(team=team, opened_at=base + datetime.timedelta(days=i)) for i in range(5)]
+    outside = [CaseFactory(team=other_team, opened_at=base + datetime.timedelta(days=i, hours=12))
+               for i in range(3)]
+    # A grant on a team case must not be counted twice; grants outside the team add cases.
+    for case in [team_cases[0], *outside[:2]]:
+        case_access_grant(actor=supervisor, case=case, user=supervisor, kind=GrantKind.CO_WORKER,
+                          reason="Vikar")
+    expected = list(case_list_for(actor=supervisor).values_list("pk", flat=True))
+    assert len(expected) == 7
+    pages = _paged(supervisor, per_page)
+    assert all(page.paginator.count == 7 for page in pages)
+    assert [case.pk for page in pages for case in page.object_list] == expected
+    assert outside[2].pk not in expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_team_case_count_follows_inserts_bulk_inserts_moves_and_deletes(team):
+    """The trigger-kept counter behind the supervisor's list count is exact."""
+    from caseflow.cases.models import Case, TeamCaseCount
+
+    other = TeamFactory(name="Andet hold")
+
+    def counts():
+        kept = dict(TeamCaseCount.objects.values_list("team_id", "cases"))
+        real = {t: Case.objects.filter(team_id=t).count() for t in (team.pk, other.pk)}
+        return {t: kept.get(t, 0) for t in real}, real
+
+    CaseFactory.create_batch(3, team=team)
+    template = CaseFactory(team=other)
+    Case.objects.bulk_create([
+        Case(reference=f"KE-2026-9{n:04d}", person=template.person, team=other, level=2,
+             opened_at=template.opened_at) for n in range(4)
+    ])
+    Case.objects.filter(pk__in=list(Case.objects.filter(team=team).values_list("pk", flat=True)[:2])).update(
+        team=other)
+    Case.objects.filter(team=other).order_by("pk").first().delete()
+    kept, real = counts()
+    assert kept == real == {team.pk: 1, other.pk: 6}
