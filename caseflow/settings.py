@@ -5,6 +5,7 @@ listed in the README's table. With ``CASEFLOW_DEBUG`` off (production) the devel
 keys are refused and ``manage.py check --deploy --fail-level WARNING`` passes.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -52,6 +53,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "caseflow.core.apps.CaseflowStaticFilesConfig",
     "guardian",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "rest_framework",
     "drf_spectacular",
     "viewflow",
@@ -80,15 +86,22 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "caseflow.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session lifetime, then the second factor before any page.
+    "caseflow.accounts.middleware.SessionTimeoutMiddleware",
+    "caseflow.accounts.middleware.OTPRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # viewflow's ready() would append its own middleware; the workflow issue wires the
@@ -128,7 +141,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     lock_timeout_ms = env.int("CASEFLOW_DB_LOCK_TIMEOUT_MS", default=10000)
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"]["options"] = f"-c lock_timeout={lock_timeout_ms}"
+    # An unreachable database server fails a request within this many seconds (the "try
+    # again" page, caseflow.core.unavailable) instead of hanging until gunicorn kills the worker.
+    DATABASES["default"]["OPTIONS"]["connect_timeout"] = env.int("CASEFLOW_DB_CONNECT_TIMEOUT", default=5)
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CASEFLOW_DB_CONN_MAX_AGE", default=60)
+    # A persistent connection is checked before a request uses it, so the first request
+    # after a database restart gets a fresh connection instead of the broken one.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -166,7 +184,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A message taken by a worker that dies without acknowledging it goes back to the queue
+# after this many seconds (Redis transport); tasks are acks_late and idempotent.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CASEFLOW_CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # Redis down: publishing and the worker's connection fail fast instead of hanging.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Publishing retries briefly (a blip), then gives up: the outbox keeps the work.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
+                                    "interval_max": 0.2}
 CELERY_TIMEZONE = "Europe/Copenhagen"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
@@ -183,6 +212,8 @@ CELERY_BEAT_SCHEDULE = {
 # --------------------------------------------------------------------------- auth
 
 AUTHENTICATION_BACKENDS = [
+    # django-axes: refuses a sign-in while its user name + address is locked out.
+    "axes.backends.AxesStandaloneBackend",
     # Answers every object check (and vetoes global grants of object permissions) from the
     # permission policy; listed first so its PermissionDenied stops the other backends.
     "permissions.backends.PolicyBackend",
@@ -238,7 +269,6 @@ CASEFLOW_DOCUMENT_MAX_BYTES = env.int("CASEFLOW_DOCUMENT_MAX_BYTES", default=10 
 # --------------------------------------------------------------------------- security
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env.int("CASEFLOW_SESSION_TIMEOUT", default=15 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
@@ -333,6 +363,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
 }
+# Failed token authentications allowed per client address within the window (seconds);
+# past them the address gets 429 until the window ends.
+CASEFLOW_API_AUTH_FAILURE_LIMIT = env.int("CASEFLOW_API_AUTH_FAILURE_LIMIT", default=20)
+CASEFLOW_API_AUTH_FAILURE_WINDOW = env.int("CASEFLOW_API_AUTH_FAILURE_WINDOW", default=600)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Caseflow partner intake API",
     "DESCRIPTION": "Partners (schools, police) submit concern referrals; the answer is a receipt.",
@@ -355,23 +389,162 @@ CELERY_BEAT_SCHEDULE["audit-head-export"] = {
     "task": "audit.tasks.audit_head_export_task",
     "schedule": env.float("CASEFLOW_AUDIT_HEAD_EXPORT_INTERVAL", default=24 * 60 * 60.0),
 }
-# Nightly pruning of read events past their retention (the chain stays verifiable from the
-# recorded anchor). retention_run (the retention issue) will take this over.
-CELERY_BEAT_SCHEDULE["audit-prune-reads"] = {
-    "task": "audit.tasks.audit_prune_reads_task",
-    "schedule": 24 * 60 * 60.0,
-}
+# Read events past their retention are pruned by the nightly retention run (retention section).
 
 # --------------------------------------------------------------------------- security (caseflow/accounts: 2FA, lockout, sessions, headers)
 
+# Two-factor sign-in (django-otp TOTP + recovery codes) for every web user. Only with
+# CASEFLOW_DEBUG on (make run) may it be switched off; production refuses to start without it.
+CASEFLOW_OTP_REQUIRED = env.bool("CASEFLOW_OTP_REQUIRED", default=not DEBUG)
+if not DEBUG and not CASEFLOW_OTP_REQUIRED:
+    raise ImproperlyConfigured("CASEFLOW_OTP_REQUIRED cannot be turned off when CASEFLOW_DEBUG is off.")
+# The issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = env.str("CASEFLOW_OTP_ISSUER", default="Caseflow")
+# How many single-use recovery codes a user gets at enrolment.
+CASEFLOW_OTP_RECOVERY_CODES = 10
+
+# Sign-in lockout (django-axes): this many failures per user name + address lock them out.
+AXES_FAILURE_LIMIT = env.int("CASEFLOW_LOGIN_FAILURE_LIMIT", default=5)
+# ... for this many minutes (counted from the last failure).
+CASEFLOW_LOGIN_COOLOFF_MINUTES = env.int("CASEFLOW_LOGIN_COOLOFF_MINUTES", default=30)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=CASEFLOW_LOGIN_COOLOFF_MINUTES)
+# Counted per user name and address together; a successful sign-in clears the count.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The user name axes stores, with a CPR number typed into the field redacted.
+AXES_USERNAME_CALLABLE = "caseflow.accounts.lockout.axes_username"
+# The client address as the audit trail sees it (X-Forwarded-For only behind our TLS proxy).
+AXES_CLIENT_IP_CALLABLE = "caseflow.audit.middleware.client_ip"
+# The translated lockout page (429).
+AXES_LOCKOUT_CALLABLE = "caseflow.accounts.views.locked_out"
+# Sign-ins are in our audit trail already; axes keeps only its attempt counters.
+AXES_DISABLE_ACCESS_LOG = True
+# Lockouts are lifted only by the audited action on the user admin, not axes' own admin pages.
+AXES_ENABLE_ADMIN = False
+# No start-up banner; axes' own log lines mask the user name and address.
+AXES_VERBOSE = False
+
+# Sessions: signed out after this many minutes without a request ...
+CASEFLOW_SESSION_IDLE_MINUTES = env.int("CASEFLOW_SESSION_IDLE_MINUTES", default=15)
+# ... and this many hours after signing in, whatever the activity.
+CASEFLOW_SESSION_MAX_HOURS = env.int("CASEFLOW_SESSION_MAX_HOURS", default=10)
+# The stored session lives as long as the absolute limit; the middleware ends it earlier.
+SESSION_COOKIE_AGE = CASEFLOW_SESSION_MAX_HOURS * 60 * 60
+# Cookies: not sent on cross-site POSTs; the CSRF cookie is not readable by scripts.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Content-Security-Policy (django-csp 4): our own origin only, no inline scripts. Inline
+# *styles* stay allowed: viewflow's Material components and Turbo set style attributes and
+# add <style> elements at run time (tests/security/test_headers_browser.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Earlier values of CASEFLOW_CPR_KEY (comma-separated): still read, never written;
+# `manage.py rotate_cpr_key` moves every stored CPR number to the current key.
+CASEFLOW_CPR_OLD_KEYS = env.list("CASEFLOW_CPR_OLD_KEYS", default=[])
+if not DEBUG and any(len(key) < 32 or key == DEVELOPMENT_CPR_KEY for key in CASEFLOW_CPR_OLD_KEYS):
+    raise ImproperlyConfigured("Every key in CASEFLOW_CPR_OLD_KEYS must be a former production key (32+ characters).")
+
 # --------------------------------------------------------------------------- meetings (caseflow/meetings)
+
+# How often (seconds) referrals whose screening deadline falls before the team's next planned meeting
+# are put on its agenda (meetings.tasks.meeting_agenda_autofill_task; idempotent).
+CASEFLOW_MEETING_AUTOFILL_INTERVAL = env.float("CASEFLOW_MEETING_AUTOFILL_INTERVAL", default=60 * 60.0)
+CELERY_BEAT_SCHEDULE["meetings-agenda-autofill"] = {
+    "task": "meetings.tasks.meeting_agenda_autofill_task",
+    "schedule": CASEFLOW_MEETING_AUTOFILL_INTERVAL,
+}
 
 # --------------------------------------------------------------------------- statistics (caseflow/reports)
 
+# Key of the statistics store's pseudonyms (HMAC-SHA256 of each source id). Unset: derived from
+# CASEFLOW_CPR_KEY (HKDF, its own label), so production needs no extra secret. Keep it stable:
+# a new key gives every source a new pseudonym, and the store never deletes rows.
+CASEFLOW_STATISTICS_KEY = env.str("CASEFLOW_STATISTICS_KEY", default="")
+if not DEBUG and CASEFLOW_STATISTICS_KEY and len(CASEFLOW_STATISTICS_KEY) < 32:
+    raise ImproperlyConfigured(
+        "CASEFLOW_STATISTICS_KEY must be a random value of at least 32 characters (or unset to derive "
+        "it from CASEFLOW_CPR_KEY) when CASEFLOW_DEBUG is off."
+    )
+# The smallest count shown: a cell from 1 to one below it is shown as "<5" (plus secondary suppression).
+CASEFLOW_STATISTICS_MIN_CELL = env.int("CASEFLOW_STATISTICS_MIN_CELL", default=5)
+# How often beat refreshes the statistics store from live data (seconds).
+CELERY_BEAT_SCHEDULE["statistics-refresh"] = {
+    "task": "reports.tasks.statistics_refresh_task",
+    "schedule": env.float("CASEFLOW_STATISTICS_REFRESH_INTERVAL", default=60 * 60.0),
+}
+
 # --------------------------------------------------------------------------- access requests (caseflow/access_requests)
+# GDPR art. 15 requests are answered within this many months of receipt (art. 12(3)).
+CASEFLOW_ACCESS_REQUEST_GDPR_MONTHS = env.int("CASEFLOW_ACCESS_REQUEST_GDPR_MONTHS", default=1)
+# Aktindsigt is answered within this many Danish working days, unless a delay letter is sent.
+CASEFLOW_ACCESS_REQUEST_WORKING_DAYS = env.int("CASEFLOW_ACCESS_REQUEST_WORKING_DAYS", default=7)
+# An open request is shown as "due soon" this many days (or fewer) before its deadline.
+CASEFLOW_ACCESS_REQUEST_DUE_SOON_DAYS = env.int("CASEFLOW_ACCESS_REQUEST_DUE_SOON_DAYS", default=2)
 
 # --------------------------------------------------------------------------- supervision (caseflow/supervision)
 
+# Most rows the supervisor's workspace shows per section (approvals, emergency-access
+# reviews, breached deadlines); the section then says how many there are in all.
+CASEFLOW_SUPERVISION_ROWS = env.int("CASEFLOW_SUPERVISION_ROWS", default=100)
+
 # --------------------------------------------------------------------------- retention (caseflow/retention)
 
+# Retention classes (design.md §4, domain.md §4.7), applied by `manage.py retention_run` and the
+# nightly beat task. An unfounded or shelved concern is anonymised this many months after closing.
+CASEFLOW_RETENTION_UNFOUNDED_MONTHS = env.int("CASEFLOW_RETENTION_UNFOUNDED_MONTHS", default=12)
+# A closed adult case is deleted (whole, no soft delete) this many years after its closure.
+CASEFLOW_RETENTION_CLOSED_CASE_YEARS = env.int("CASEFLOW_RETENTION_CLOSED_CASE_YEARS", default=5)
+# A minor's case goes to the supervisors' archive-review queue this many years after closure.
+CASEFLOW_RETENTION_MINOR_REVIEW_YEARS = env.int("CASEFLOW_RETENTION_MINOR_REVIEW_YEARS", default=5)
+# The nightly run (local time, CELERY_TIMEZONE); it also prunes old audit read events.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["retention-run"] = {
+    "task": "retention.tasks.retention_run_task",
+    "schedule": crontab(hour=env.int("CASEFLOW_RETENTION_RUN_HOUR", default=2), minute=30),
+}
+
 # --------------------------------------------------------------------------- notifications and outbox (caseflow/notifications)
+
+# Outbox relay: seconds between passes of the relay thread in Celery beat (0: off; the
+# `manage.py outbox_relay` loop and the beat task below still relay).
+CASEFLOW_OUTBOX_RELAY_INTERVAL = env.float("CASEFLOW_OUTBOX_RELAY_INTERVAL", default=5.0)
+# After a failed publish, a web process leaves publishing to the relay for this many seconds.
+CASEFLOW_OUTBOX_BACKOFF_SECONDS = env.float("CASEFLOW_OUTBOX_BACKOFF_SECONDS", default=10.0)
+# Publishing from the outbox: one quick retry, then the row waits for the relay.
+CASEFLOW_OUTBOX_PUBLISH_RETRY_POLICY = CELERY_TASK_PUBLISH_RETRY_POLICY
+# Seconds between scans for new notifications (assigned tasks, deadlines, approvals, emergency access).
+CASEFLOW_NOTIFICATION_SCAN_SECONDS = env.float("CASEFLOW_NOTIFICATION_SCAN_SECONDS", default=120.0)
+# Hour of the day (Europe/Copenhagen) when the daily digests go out.
+CASEFLOW_NOTIFICATION_DIGEST_HOUR = env.int("CASEFLOW_NOTIFICATION_DIGEST_HOUR", default=7)
+# Only tasks assigned and deadlines breached within this many days are notified (no flood on first start).
+CASEFLOW_NOTIFICATION_LOOKBACK_DAYS = env.int("CASEFLOW_NOTIFICATION_LOOKBACK_DAYS", default=7)
+from celery.schedules import crontab  # noqa: E402 - only the digest's schedule needs it
+
+CELERY_BEAT_SCHEDULE["outbox-relay"] = {
+    "task": "notifications.tasks.outbox_relay_task",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["notification-scan"] = {
+    "task": "notifications.tasks.notification_scan_task",
+    "schedule": CASEFLOW_NOTIFICATION_SCAN_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["notification-digest"] = {
+    "task": "notifications.tasks.notification_digest_task",
+    "schedule": crontab(minute=0, hour=CASEFLOW_NOTIFICATION_DIGEST_HOUR),
+}

@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/2fa/", include("caseflow.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("cases/", include("caseflow.cases.urls")),
     path("referrals/", include("caseflow.referrals.urls")),

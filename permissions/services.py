@@ -174,9 +174,11 @@ def break_glass_open(*, actor, case: Case, reason: str) -> BreakGlassAccess:
                       reason=f"break-glass #{access.pk}", valid_until=access.expires_at)
     audit_record(actor=actor, action=AuditAction.BREAK_GLASS_OPENED, target=case,
                  extra={"break_glass_id": access.pk, "expires_at": access.expires_at.isoformat()})
+    from caseflow.notifications.outbox import outbox_enqueue
+
     from .tasks import break_glass_alert_task
 
-    transaction.on_commit(lambda: break_glass_alert_task.delay(access_id=access.pk))
+    outbox_enqueue(break_glass_alert_task, access_id=access.pk)
     return access
 
 

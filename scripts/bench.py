@@ -237,9 +237,10 @@ def write_report(scales: dict[int, dict], audit: dict | None, *, total_seconds: 
         "timing), so the role lookup a request makes is included. The typical caseworker is the one with the "
         "median number of grants; the supervisor sees the whole team (a tenth of all cases).",
         "- The floor is a hand-written SQL pair (exact count, then the page of 50 with person, responsible "
-        "and team joined) over the same grant tables, with the same result.",
+        "and team joined) for the same result, in the best shape known by hand (covering grant indexes, "
+        "group ids inlined, the team counter and the team's newest 50 for a supervisor).",
         "- Inbox and queue are measured in the list shape of §7 (page of 50 + exact count) through a "
-        "Paginator over the selectors; the views themselves render the whole list (see the findings).",
+        "Paginator over what the views page over (`task_inbox_pages` / `task_queue_pages`, 50 a page).",
         "- Audit: `scripts/bench_audit.py` in its own scratch database (writers are separate processes, "
         "one transaction per event).",
         "",

@@ -100,23 +100,34 @@ def _typical_caseworker(tag_prefix: str):
 
 
 def _floor(actor, *, supervisor: bool):
-    """The hand-written SQL for the same result: exact count and page of 50."""
+    """The hand-written SQL for the same result (exact count and page of 50), in the
+    best shape we know by hand: the grants read from their covering indexes with the
+    group ids inlined; for a supervisor the team's size from the trigger-kept counter plus
+    the grants outside the team, and only the team's newest 50 cases by the
+    (team, opened_at, id) index merged with the grants before the page is cut."""
     from django.db import connection
 
     from permissions.rules import CASE_GRANT_ACTIONS, Action
 
     kinds = [kind for kind, actions in CASE_GRANT_ACTIONS.items() if Action.VIEW in actions]
-    team_part = "UNION SELECT id FROM cases_case WHERE team_id = %(team)s" if supervisor else ""
-    visible = f"""
+    groups = list(actor.groups.values_list("id", flat=True))
+    granted = """
         SELECT content_object_id AS id FROM permissions_caseusergrant
          WHERE user_id = %(user)s AND kind = ANY(%(kinds)s) AND (valid_until IS NULL OR valid_until > now())
         UNION SELECT content_object_id FROM permissions_casegroupgrant
-         WHERE group_id IN (SELECT group_id FROM accounts_user_groups WHERE user_id = %(user)s)
-           AND kind = ANY(%(kinds)s) AND (valid_until IS NULL OR valid_until > now())
-        {team_part}"""
-    params = {"user": actor.pk, "kinds": kinds, "team": actor.team_id}
+         WHERE group_id = ANY(%(groups)s) AND kind = ANY(%(kinds)s)
+           AND (valid_until IS NULL OR valid_until > now())"""
+    params = {"user": actor.pk, "kinds": kinds, "groups": groups, "team": actor.team_id}
+    if supervisor:
+        count_sql = f"""SELECT COALESCE((SELECT cases FROM cases_teamcasecount WHERE team_id = %(team)s), 0)
+                        + (SELECT count(*) FROM cases_case WHERE id IN ({granted}) AND team_id <> %(team)s)"""
+        candidates = f"""{granted} UNION (SELECT id FROM cases_case WHERE team_id = %(team)s
+                                            ORDER BY opened_at DESC, id DESC LIMIT 50)"""
+    else:
+        count_sql = f"SELECT count(*) FROM ({granted}) AS v"
+        candidates = granted
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM ({visible}) AS v", params)
+        cursor.execute(count_sql, params)
         count = cursor.fetchone()[0]
         cursor.execute(f"""
             SELECT c.id, c.reference, c.status, c.level, c.opened_at, p.first_name, p.last_name, p.birth_date,
@@ -125,8 +136,9 @@ def _floor(actor, *, supervisor: bool):
               JOIN people_person p ON p.id = c.person_id
               LEFT JOIN accounts_user u ON u.id = c.responsible_id
               JOIN accounts_team t ON t.id = c.team_id
-             WHERE c.id IN ({visible})
-             ORDER BY c.opened_at DESC, c.id DESC LIMIT 50""", params)
+             WHERE c.id IN (SELECT id FROM cases_case WHERE id IN ({candidates})
+                             ORDER BY opened_at DESC, id DESC LIMIT 50)
+             ORDER BY c.opened_at DESC, c.id DESC""", params)
         rows = cursor.fetchall()
     return [count, len(rows)]
 

@@ -6,7 +6,8 @@ Starts, in this order and all bound to 127.0.0.1:
 * Redis        data in ``var/stack/redis`` (append-only file, kept between runs)
 * ``manage.py migrate --noinput`` and ``manage.py collectstatic --noinput``
 * gunicorn     ``caseflow.wsgi:application`` on 127.0.0.1:8000 (``CASEFLOW_STACK_PORT``)
-* Celery worker and Celery beat
+* Celery worker and Celery beat (beat also runs the outbox relay in a thread: work
+  recorded while Redis was down is published when it is back; caseflow.notifications)
 
 in production mode (``CASEFLOW_DEBUG`` off). The secret keys are generated with
 ``secrets`` on the first run and kept in ``var/stack/secrets.env`` (mode 0600).
@@ -412,7 +413,7 @@ class Stack:
             f"  Redis       {self.redis.url}   data {rel(self.redis.datadir)} (append-only)\n"
             f"  web         http://127.0.0.1:{self.web_port}/   gunicorn, pid {self.children['web'].pid}\n"
             f"  worker      celery -A caseflow worker, pid {self.children['worker'].pid}\n"
-            f"  beat        celery -A caseflow beat, pid {self.children['beat'].pid}, "
+            f"  beat        celery -A caseflow beat (+ outbox relay), pid {self.children['beat'].pid}, "
             f"schedule {rel(STACK_DIR / 'celerybeat-schedule')}\n"
             f"  static      {rel(STACK_DIR / 'static')} (served by WhiteNoise)\n"
             f"  secrets     {rel(SECRETS_FILE)} (mode 0600)\n"

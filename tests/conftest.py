@@ -25,6 +25,11 @@ def pytest_collection_modifyitems(items):
         marker = item.get_closest_marker("django_db")
         if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
             item.add_marker(pytest.mark.transactional)
+            # Without it the flush at its end re-creates content types and permissions with
+            # new ids, and the next serialized test cannot restore the base data.
+            if not marker.kwargs.get("serialized_rollback"):
+                raise pytest.UsageError(f"{item.nodeid}: a test with transaction=True must also set "
+                                        "serialized_rollback=True")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -39,6 +44,55 @@ def _load_urlconf():
 def _fast_password_hashing(settings):
     """Hashing is not what these tests test; PBKDF2's cost would dominate them."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _test_client_second_factor(monkeypatch):
+    """Tests run in production mode, so every page needs a verified second factor
+    (caseflow.accounts.middleware.OTPRequiredMiddleware). ``client.force_login(user)`` and
+    ``client.login(...)`` therefore sign in the way a finished two-factor sign-in does: the
+    user gets a confirmed TOTP device and the session django-otp's verified-device key.
+    ``force_login(user, otp=False)`` / ``login(..., otp=False)`` give a password-only session
+    (the tests of the second step). ``login()`` also passes django-axes the request it needs.
+    Production code is untouched: only the test client's sign-in shortcut changes."""
+    from django.shortcuts import resolve_url
+    from django.test import Client, RequestFactory
+
+    original_login_impl = Client._login
+    original_force_login = Client.force_login
+    original_login = Client.login
+
+    def _login(self, user, backend=None):
+        result = original_login_impl(self, user, backend)
+        if getattr(self, "_caseflow_otp", True) and user.pk is not None:
+            from django_otp import DEVICE_ID_SESSION_KEY
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            device = (TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+                      or TOTPDevice.objects.create(user=user, name="test", confirmed=True))
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+        return result
+
+    def force_login(self, user, backend=None, otp=True):
+        self._caseflow_otp = otp
+        try:
+            return original_force_login(self, user, backend)
+        finally:
+            self._caseflow_otp = True
+
+    def login(self, otp=True, **credentials):
+        credentials.setdefault("request", RequestFactory().post(resolve_url(settings.LOGIN_URL)))
+        self._caseflow_otp = otp
+        try:
+            return original_login(self, **credentials)
+        finally:
+            self._caseflow_otp = True
+
+    monkeypatch.setattr(Client, "_login", _login)
+    monkeypatch.setattr(Client, "force_login", force_login)
+    monkeypatch.setattr(Client, "login", login)
 
 
 def _require_real_services():

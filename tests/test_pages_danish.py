@@ -370,3 +370,33 @@ def test_supervisor_and_auditor_pages_are_danish(client, people):
     walk.get("dashboard (auditor)", auditor, reverse("dashboard:home"))
 
     walk.assert_no_english()
+
+
+def test_sign_in_pages_are_danish(client):
+    """Sign-in, the second step, enrolment, recovery codes and the lockout page."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import UserFactory
+
+    walk = PageWalk(client)
+    enrolled = UserFactory(username="da-enrolled", roles=["caseworker"])
+    TOTPDevice.objects.create(user=enrolled, name="phone", confirmed=True)
+    newcomer = UserFactory(username="da-new", roles=["caseworker"])
+    walk._keep("sign-in", client.get(reverse("login"), **DA))
+    walk._keep("sign-in refused", client.post(reverse("login"), {"username": "da-new", "password": "forkert"}, **DA))
+
+    client.force_login(enrolled, otp=False)
+    walk._keep("two-factor step", client.get(reverse("accounts:otp_verify"), **DA))
+    walk._keep("two-factor step refused", client.post(reverse("accounts:otp_verify"), {"code": "000000"}, **DA))
+    client.force_login(newcomer, otp=False)
+    walk._keep("enrolment", client.get(reverse("accounts:otp_enrol"), **DA))
+    walk._keep("enrolment refused", client.post(reverse("accounts:otp_enrol"), {"code": "000000"}, **DA))
+    walk.get("recovery codes", enrolled, reverse("accounts:otp_recovery_codes"))
+    client.post(reverse("logout"))
+
+    for _ in range(5):
+        response = client.post(reverse("login"), {"username": "da-new", "password": "forkert-igen"},
+                               REMOTE_ADDR="192.0.2.99", **DA)
+    assert response.status_code == 429
+    walk._keep("sign-in locked", response)
+    walk.assert_no_english()

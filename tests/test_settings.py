@@ -29,6 +29,13 @@ print(json.dumps({
     "debug": settings.DEBUG,
     "ssl_redirect": getattr(settings, "SECURE_SSL_REDIRECT", False),
     "session_secure": settings.SESSION_COOKIE_SECURE,
+    "otp_required": settings.CASEFLOW_OTP_REQUIRED,
+    "session_idle_minutes": settings.CASEFLOW_SESSION_IDLE_MINUTES,
+    "session_max_hours": settings.CASEFLOW_SESSION_MAX_HOURS,
+    "hsts": getattr(settings, "SECURE_HSTS_SECONDS", 0),
+    "csp_script": settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["script-src"],
+    "axes_limit": settings.AXES_FAILURE_LIMIT,
+    "cpr_old_keys": len(settings.CASEFLOW_CPR_OLD_KEYS),
 }))
 """
 
@@ -97,6 +104,41 @@ def test_settings_production_mode_is_secure():
     assert probe["debug"] is False
     assert probe["ssl_redirect"] is True
     assert probe["session_secure"] is True
+    assert probe["otp_required"] is True
+    assert probe["session_idle_minutes"] == 15
+    assert probe["session_max_hours"] == 10
+    assert probe["hsts"] == 31536000
+    assert probe["csp_script"] == ["'self'"]
+    assert probe["axes_limit"] == 5
+
+
+def test_settings_second_factor_is_optional_only_with_debug():
+    assert _probe({"CASEFLOW_DEBUG": "true"})["otp_required"] is False
+    assert _probe({"CASEFLOW_DEBUG": "true", "CASEFLOW_OTP_REQUIRED": "true"})["otp_required"] is True
+    result = _run({"CASEFLOW_SECRET_KEY": STRONG_SECRET, "CASEFLOW_CPR_KEY": STRONG_CPR_KEY,
+                   "CASEFLOW_OTP_REQUIRED": "false"})
+    assert result.returncode != 0
+    assert "CASEFLOW_OTP_REQUIRED" in result.stderr
+
+
+def test_settings_old_cpr_keys_come_from_the_environment():
+    probe = _probe({"CASEFLOW_SECRET_KEY": STRONG_SECRET, "CASEFLOW_CPR_KEY": STRONG_CPR_KEY,
+                    "CASEFLOW_CPR_OLD_KEYS": "o" * 40 + "," + "p" * 40})
+    assert probe["cpr_old_keys"] == 2
+    result = _run({"CASEFLOW_SECRET_KEY": STRONG_SECRET, "CASEFLOW_CPR_KEY": STRONG_CPR_KEY,
+                   "CASEFLOW_CPR_OLD_KEYS": "short"})
+    assert result.returncode != 0
+    assert "CASEFLOW_CPR_OLD_KEYS" in result.stderr
+
+
+def test_settings_hold_no_secret_literals():
+    """Secrets come only from the environment: apart from the two refused development
+    keys, the settings module assigns no literal to a *KEY*/*PASSWORD*/*SECRET* name."""
+    import re
+
+    source = (ROOT / "caseflow" / "settings.py").read_text()
+    literal = re.compile(r'^([A-Z_]*(?:KEY|PASSWORD|SECRET|TOKEN)[A-Z_]*)\s*=\s*["\']', re.MULTILINE)
+    assert set(literal.findall(source)) == {"DEVELOPMENT_SECRET_KEY", "DEVELOPMENT_CPR_KEY"}
 
 
 def test_settings_production_check_deploy_is_clean():

@@ -5,7 +5,6 @@ breached deadline, and our Celery job node (the open-source viewflow has none)."
 import datetime
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
@@ -75,22 +74,25 @@ def escalating(node, name: str, escalate_to):
 
 
 class CeleryJobActivation(AbstractJobActivation):
-    """Saves the job SCHEDULED and enqueues it only when the transaction commits, so a
-    worker never looks for a task row that is not there yet (viewflow-notes P9). The
-    sweeper re-enqueues jobs whose message was lost."""
+    """Saves the job SCHEDULED and records its message in the transactional outbox, in
+    the same transaction: it is published only after the commit, so a worker never looks
+    for a task row that is not there yet (viewflow-notes P9), and if Redis is down the
+    outbox relay publishes it later. The sweeper re-enqueues jobs whose message was lost."""
 
     @Activation.status.transition(source=STATUS.NEW, target=STATUS.SCHEDULED)
     def activate(self):
         self.task.scheduled = timezone.now()
         self.task.save()
-        task_pk = self.task.pk
-        transaction.on_commit(lambda: job_enqueue(task_pk))
+        job_enqueue(self.task.pk)
 
 
 def job_enqueue(task_pk: int) -> None:
+    """Record the job's message in the outbox (published after the commit)."""
+    from caseflow.notifications.outbox import outbox_enqueue
+
     from .tasks import workflow_job_run_task
 
-    workflow_job_run_task.delay(task_pk)
+    outbox_enqueue(workflow_job_run_task, task_pk=task_pk)
 
 
 class CeleryJob(AbstractJob):

@@ -40,11 +40,6 @@ PERSON_REQUIRED_FOR_CASE = _("A case can only be opened when the referral's pers
 INFO_WAIT_EXPIRED = _(
     "Shelved automatically: the information asked for did not arrive within %(days)s working days."
 )
-BBU_NOTICE_SUBJECT = _("Caseflow: a report (underretning) waits for you")
-BBU_NOTICE_BODY = _(
-    "A report (underretning) about a child waits for your acknowledgement in Caseflow, "
-    "within %(hours)s hours:\n%(link)s"
-)
 REPORT_ASSESSMENT_MISSING = _(
     "The referral is about a minor: the report to BBU (underretning) must be assessed before screening."
 )
@@ -277,27 +272,16 @@ def referral_bbu_acknowledge(*, actor, process: ReferralProcess, assessment: str
 
 def referral_bbu_notify(*, process_id: int) -> int:
     """Tell the named BBU contact that a report (underretning) waits for them (run by
-    the flow's job node in a worker). The mail says only that there is something to
-    look at, with a link: no names, no CPR, no case content. Returns mails sent."""
-    from django.core.mail import send_mail
-    from django.urls import reverse
-    from django.utils import translation
+    the flow's job node in a worker, in the job's transaction). One notification per
+    referral process (caseflow.notifications), mailed at once: it says only that there
+    is something to look at, with a link: no names, no CPR, no case content. Returns
+    mails sent (0 for a second run)."""
+    from caseflow.notifications.services import notification_bbu_report
 
-    process = ReferralProcess.objects.select_related("bbu_contact", "referral").get(pk=process_id)
-    contact = process.bbu_contact
-    if contact is None or not contact.is_active or not contact.email:
+    process = ReferralProcess.objects.filter(pk=process_id).values("bbu_contact_id").first()
+    if process is None or process["bbu_contact_id"] is None:
         return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        link = f"{settings.CASEFLOW_BASE_URL}{reverse('workflows:inbox')}"
-        send_mail(
-            str(BBU_NOTICE_SUBJECT),
-            str(BBU_NOTICE_BODY) % {"link": link, "hours": settings.CASEFLOW_BBU_REPORT_HOURS},
-            settings.DEFAULT_FROM_EMAIL,
-            [contact.email],
-        )
-    audit_record(actor=None, action=AuditAction.NOTIFICATION_SENT, target=process.referral,
-                 extra={"recipient_id": contact.pk, "about": "bbu_report", "automatic": True})
-    return 1
+    return notification_bbu_report(user_id=process["bbu_contact_id"], process_id=process_id)
 
 
 def _screening_check(*, actor, referral: Referral, outcome, justification, members_present, responsible):

@@ -53,12 +53,17 @@ def workflow_job_run_task(task_pk: int) -> str:
 @shared_task(base=AuditedTask, name="workflows.tasks.workflow_jobs_sweep_task")
 def workflow_jobs_sweep_task() -> int:
     """Enqueue again the jobs still SCHEDULED after CASEFLOW_JOB_STUCK_MINUTES (a lost
-    message, a broker flush). Running a job twice is harmless (see above)."""
+    message, a broker flush). Running a job twice is harmless (see above). Through the
+    outbox too: the audit event and the message are committed together, and a broker
+    blip while sweeping loses nothing."""
+    from caseflow.notifications.outbox import outbox_enqueue
+
     cutoff = timezone.now() - datetime.timedelta(minutes=settings.CASEFLOW_JOB_STUCK_MINUTES)
     stuck = list(Task.objects.filter(flow_task_type="JOB", status=STATUS.SCHEDULED, scheduled__lt=cutoff)
                  .values_list("pk", "process_id"))
     for task_pk, process_pk in stuck:
-        audit_record(actor=None, action=AuditAction.WORKFLOW_JOB_REQUEUED, target_type="viewflow.task",
-                     target_id=str(task_pk), extra={"process_id": process_pk})
-        workflow_job_run_task.delay(task_pk)
+        with transaction.atomic():
+            audit_record(actor=None, action=AuditAction.WORKFLOW_JOB_REQUEUED, target_type="viewflow.task",
+                         target_id=str(task_pk), extra={"process_id": process_pk})
+            outbox_enqueue(workflow_job_run_task, task_pk=task_pk)
     return len(stuck)

@@ -2,14 +2,16 @@
 policy-scoped inbox, queue and claim (viewflow's own lists are not routed: P3, P6)."""
 
 import abc
+import functools
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import URLPattern, URLResolver, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -211,12 +213,67 @@ class FlowTaskViewset(FlowViewset):
     chart_path = None
     flow_chart_path = None
 
+    def _get_urls(self):
+        # viewflow's own pages render only inside viewflow's frontend site (a 500 here,
+        # found by tests/security/test_idor.py): the detail page of a start, gateway or
+        # timer step is ours; the confirmation pages of unassign/undo/cancel/revive, which
+        # nothing links to, are left out (POST only).
+        for node in self._flow_class.instance.nodes():
+            if getattr(node, "detail_view_class", None) is DetailTaskView:
+                node.detail_view_class = TaskDetailView
+            for attribute in ("unassign_view_class", "undo_view_class", "cancel_view_class", "revive_view_class"):
+                view_class = getattr(node, attribute, None)
+                if view_class is not None and "get" in view_class.http_method_names:
+                    setattr(node, attribute, _post_only(view_class))
+        return _guard_task_urls(super()._get_urls())
+
     def get_success_url(self, request):
         activation = getattr(request, "activation", None)
         if activation is not None and activation.task.owner_id == request.user.pk \
                 and activation.task.status == STATUS.ASSIGNED:
             return activation.flow_task.reverse("execute", args=[activation.process.pk, activation.task.pk])
         return reverse("workflows:inbox")
+
+
+@functools.cache
+def _post_only(view_class):
+    return type(f"PostOnly{view_class.__name__}", (view_class,),
+                {"http_method_names": ["post"], "__module__": __name__})
+
+
+def _task_guarded(view):
+    """A task URL (``<process_pk>/<node>/<task_pk>/...``) answers 404, recorded as
+    ``access.denied``, when the task is not of that process or the user may not see what
+    the process is about; only then do viewflow's own checks run. Their 403 would confirm
+    that the ids exist (found by tests/security/test_idor.py)."""
+    from caseflow.audit.actions import AuditAction
+    from caseflow.audit.services import audit_record
+    from permissions.policy import can
+    from permissions.rules import Action
+
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        task = Task.objects.filter(pk=kwargs.get("task_pk"), process_id=kwargs.get("process_pk")) \
+            .select_related("process").first()
+        subject = subject_of(task.process) if task is not None else None
+        if subject is None or not can(request.user, Action.VIEW, subject):
+            audit_record(actor=request.user, action=AuditAction.ACCESS_DENIED, target_type="viewflow.task",
+                         target_id=str(kwargs.get("task_pk")))
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+def _guard_task_urls(patterns):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            _guard_task_urls(entry.url_patterns)
+        elif isinstance(entry, URLPattern) and {"process_pk", "task_pk"} <= set(entry.pattern.converters):
+            entry.callback = _task_guarded(entry.callback)
+    return patterns
 
 
 # --------------------------------------------------------------------------- inbox and queue

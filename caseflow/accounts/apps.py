@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "caseflow.accounts"
     label = "accounts"
     verbose_name = _("Users and teams")
+
+    def ready(self):
+        from . import receivers
+
+        receivers.connect()

@@ -17,6 +17,7 @@ PURPOSE_LABELS = {
     "task_inbox": _("Task list"),
     "task_queue": _("Task queue"),
     "deadline_breaches": _("Breached deadlines"),
+    "statistics": _("Statistics"),
 }
 
 

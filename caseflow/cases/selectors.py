@@ -59,12 +59,13 @@ class _CaseListPages:
         outside = Case.objects.filter(pk__in=visibility.granted_ids()).exclude(
             team_id=visibility.team_id).values("pk")
         outside_sql, outside_params = outside.query.get_compiler(connection=connection).as_sql()
+        # Only a model's table name and the ORM's compiled SQL are interpolated; every
+        # value is a bound parameter.
+        table = TeamCaseCount._meta.db_table
+        sql = (f"SELECT COALESCE((SELECT cases FROM {table} WHERE team_id = %s), 0)"  # noqa: S608
+               f" + (SELECT count(*) FROM ({outside_sql}) AS outside)")
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT COALESCE((SELECT cases FROM {TeamCaseCount._meta.db_table} WHERE team_id = %s), 0)"
-                f" + (SELECT count(*) FROM ({outside_sql}) AS outside)",
-                (visibility.team_id, *outside_params),
-            )
+            cursor.execute(sql, (visibility.team_id, *outside_params))
             return cursor.fetchone()[0]
 
     def __len__(self) -> int:

@@ -70,6 +70,7 @@ class CaseDetailView(SelectorObjectMixin, DetailView):
             workflow_chart=chart,
             may_view_file=may_view_file,
             may_view_history=Action.VIEW_HISTORY in actions,
+            may_reassign=Action.MANAGE_ACCESS in actions,
             may_view_referrer=Action.VIEW_REFERRER in actions,
             may_change=Action.CHANGE in actions,
             may_view_restricted=Action.VIEW_RESTRICTED in actions,

@@ -14,6 +14,8 @@ from caseflow.cases.models import Case, Consent
 from caseflow.cases.services import case_bbu_contact_set
 from caseflow.interventions.models import Intervention
 from caseflow.interventions.services import intervention_accept, intervention_match, intervention_session_log
+from caseflow.meetings import services as meetings
+from caseflow.meetings.models import Meeting, RegisterCheck
 from caseflow.people.models import CustodyHolder, Person
 from caseflow.referrals.models import Referral
 from caseflow.referrals.services import referral_register
@@ -38,6 +40,7 @@ class DemoUser:
     last_name: str
     role: Role | None
     superuser: bool = False
+    teamless: bool = False  # a partner member belongs to their own authority, not to the unit's team
 
 
 DEMO_USERS = [
@@ -50,6 +53,8 @@ DEMO_USERS = [
     DemoUser("coach1", "Grethe", "Demo-Coach", Role.PARENT_COACH),
     DemoUser("exitmentor1", "Jens", "Demo-Exitmentor", Role.MENTOR),
     DemoUser("auditor", "Henrik", "Demo-Revisor", Role.AUDITOR),
+    DemoUser("partner1", "Pernille", "Demo-Politi", Role.PARTNER_MEMBER, teamless=True),
+    DemoUser("partner2", "Kasper", "Demo-Kriminalforsorg", Role.PARTNER_MEMBER, teamless=True),
     DemoUser("admin", "Ida", "Demo-Admin", None, superuser=True),
 ]
 
@@ -70,7 +75,7 @@ def _user(spec: DemoUser, *, team: Team, password: str) -> User:
             "first_name": spec.first_name,
             "last_name": spec.last_name,
             "email": f"{spec.username}@caseflow.invalid",
-            "team": team,
+            "team": None if spec.teamless else team,
             "is_superuser": spec.superuser,
             "is_staff": spec.superuser,
         },
@@ -232,17 +237,20 @@ def _case_through_the_flows(users, team, person, spec: DemoCase) -> Case:
     return Case.objects.get(pk=case.pk)
 
 
-def _referral_waiting_for_screening(users, team, person) -> Referral:
-    """Registered by caseworker1 and driven through the ReferralFlow's acute triage and
+def _referral_waiting_for_screening(users, team, person, *, registrar="caseworker1",
+                                    referrer_type=Referral.ReferrerType.UPPER_SECONDARY,
+                                    referrer_name="Fiktiv lærer",
+                                    concern_text="Fiktiv henvendelse: eleven deler voldelige memes i klassens chat.",
+                                    warning_signs=(Referral.WarningSign.EXTREMIST_MEDIA,),
+                                    days_ago=3) -> Referral:
+    """Registered by ``registrar`` and driven through the ReferralFlow's acute triage and
     initial assessment (a minor: BBU contact and the underretning checkpoint), so it
     waits at the screening task in the team's queue."""
-    worker = users["caseworker1"]
+    worker = users[registrar]
     referral = referral_register(
-        actor=worker, team=team, channel=Referral.Channel.PHONE,
-        referrer_type=Referral.ReferrerType.UPPER_SECONDARY, referrer_name="Fiktiv lærer",
-        concern_text="Fiktiv henvendelse: eleven deler voldelige memes i klassens chat.",
-        warning_signs=[Referral.WarningSign.EXTREMIST_MEDIA], person=person,
-        received_at=timezone.now() - timedelta(days=3),
+        actor=worker, team=team, channel=Referral.Channel.PHONE, referrer_type=referrer_type,
+        referrer_name=referrer_name, concern_text=concern_text, warning_signs=list(warning_signs), person=person,
+        received_at=timezone.now() - timedelta(days=days_ago),
     )
     workflow.referral_process_start(actor=worker, referral=referral)
     workflow.referral_task_perform(
@@ -250,14 +258,40 @@ def _referral_waiting_for_screening(users, team, person) -> Referral:
         perform=lambda process: workflow.referral_triage_record(
             actor=worker, referral=process.referral, police_alerted=False),
     )
+    minor_fields = {}
+    if person.is_minor_on(timezone.localdate()):
+        minor_fields = dict(bbu_contact=users["bbu1"], report_needed=False,
+                            report_justification="Fiktiv begrundelse: ingen tegn på mistrivsel; "
+                                                 "forældrene samarbejder.")
     workflow.referral_task_perform(
         actor=worker, referral=referral, node=ReferralFlow.assess,
         perform=lambda process: workflow.referral_assessment_record(
-            actor=worker, process=process, outcome=workflow.AssessmentOutcome.TO_COORDINATION_UNIT,
-            bbu_contact=users["bbu1"], report_needed=False,
-            report_justification="Fiktiv begrundelse: ingen tegn på mistrivsel; forældrene samarbejder."),
+            actor=worker, process=process, outcome=workflow.AssessmentOutcome.TO_COORDINATION_UNIT, **minor_fields),
     )
     return referral
+
+
+DEMO_MEETING_PLACE = "Demo: Rådhuset, mødelokale 3"
+PARTNER_AUTHORITIES = {"partner1": "Politiet (DKS)", "partner2": "Kriminalforsorgen"}
+
+
+def _demo_meeting(users, team, referrals) -> Meeting:
+    """A coordination-unit meeting in two days, chaired by the supervisor, with the two
+    partner members invited, the three waiting referrals on its agenda, the agenda
+    sent (the members get the e-mail that it is ready) and two register checks."""
+    worker, supervisor = users["caseworker1"], users["supervisor"]
+    starts_at = (timezone.localtime() + timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
+    meeting = meetings.meeting_create(actor=worker, starts_at=starts_at, place=DEMO_MEETING_PLACE,
+                                      chair=supervisor, minute_taker=worker)
+    for username, authority in PARTNER_AUTHORITIES.items():
+        meetings.meeting_member_invite(actor=worker, meeting=meeting, user=users[username], authority=authority)
+    items = [meetings.meeting_item_add(actor=worker, meeting=meeting, referral=referral) for referral in referrals]
+    meetings.meeting_agenda_send(actor=worker, meeting=meeting)
+    meetings.register_check_record(
+        actor=users["partner1"], item=items[0], nothing_found=False, legal_basis=RegisterCheck.LegalBasis.RPL_115,
+        summary="Fiktivt: kendt fra en bekymringssamtale med politiet sidste år.", restricted=True)
+    meetings.register_check_record(actor=users["partner2"], item=items[1], nothing_found=True)
+    return meeting
 
 
 def _referral_unfounded(users, team) -> Referral:
@@ -361,9 +395,31 @@ def seed_demo(*, password: str) -> dict:
     if not Referral.objects.filter(is_anonymous=True, outcome=Referral.Outcome.UNFOUNDED).exists():
         _referral_unfounded(users, team)
 
+    # Two more referrals waiting for the screening decision, for the meeting's agenda.
+    ali, _created = _person("Ali", "Demo-Hansen", _years_ago(19, 45), gender=Person.Gender.MALE)
+    if not Referral.objects.filter(person=ali).exists():
+        _referral_waiting_for_screening(
+            users, team, ali, registrar="caseworker2", referrer_type=Referral.ReferrerType.POLICE,
+            referrer_name="Fiktiv betjent", days_ago=5,
+            concern_text="Fiktiv henvendelse: har truet en tidligere klassekammerat og omtaler voldelige grupper.",
+            warning_signs=(Referral.WarningSign.VIOLENCE,))
+    nora, _created = _person("Nora", "Demo-Petersen", _years_ago(23, 120), gender=Person.Gender.FEMALE)
+    if not Referral.objects.filter(person=nora).exists():
+        _referral_waiting_for_screening(
+            users, team, nora, referrer_type=Referral.ReferrerType.PARENT_RELATIVE, referrer_name="Fiktiv søster",
+            days_ago=2, concern_text="Fiktiv henvendelse: søsteren er bekymret for nye venner og rejseplaner.",
+            warning_signs=(Referral.WarningSign.NEW_NETWORK, Referral.WarningSign.CONFLICT_TRAVEL))
+
+    if not Meeting.objects.filter(team=team, place=DEMO_MEETING_PLACE).exists():
+        waiting = [Referral.objects.filter(person=person, status=Referral.Status.TO_COORDINATION_UNIT).first()
+                   for person in (mikkel, ali, nora)]
+        if all(waiting):
+            _demo_meeting(users, team, waiting)
+
     return {
         "users": len(users),
         "cases": Case.objects.filter(team=team).count(),
         "referrals": Referral.objects.filter(team=team).count(),
         "interventions": Intervention.objects.filter(case__team=team).count(),
+        "meetings": Meeting.objects.filter(team=team).count(),
     }

@@ -2,22 +2,31 @@
 
 A token authenticates as its organisation's service user. Every failure (no header, a
 malformed or unknown token, a revoked token, an inactive organisation or service user)
-is recorded as ``auth.login_failed`` and answered with 401.
+is recorded as ``auth.login_failed`` and answered with 401. Failures are counted per
+client address (``CASEFLOW_API_AUTH_FAILURE_LIMIT`` within
+``CASEFLOW_API_AUTH_FAILURE_WINDOW`` seconds, in the shared cache); past the limit the
+address gets 429 without its token being looked at, so tokens cannot be guessed.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
 from caseflow.accounts.roles import Role
 from caseflow.audit.actions import AuditAction
+from caseflow.audit.middleware import client_ip
 from caseflow.audit.services import audit_record
 
 from .models import PartnerToken
 from .services import token_hash
+
+logger = logging.getLogger(__name__)
 
 KEYWORD = "Token"
 #: Tokens are ~43 characters; anything much longer is not one of ours (and is not hashed).
@@ -31,6 +40,8 @@ class PartnerTokenAuthentication(authentication.BaseAuthentication):
     keyword = KEYWORD
 
     def authenticate(self, request):
+        if _failures(request) >= settings.CASEFLOW_API_AUTH_FAILURE_LIMIT:
+            raise exceptions.Throttled(wait=settings.CASEFLOW_API_AUTH_FAILURE_WINDOW)
         header = authentication.get_authorization_header(request)
         if not header:
             self._fail(request, reason="missing", presented=None, message=TOKEN_MISSING)
@@ -80,6 +91,7 @@ class PartnerTokenAuthentication(authentication.BaseAuthentication):
 
     @staticmethod
     def _fail(request, *, reason, presented, message, target=None):
+        _failure_count(request)
         audit_record(
             actor=None,
             action=AuditAction.LOGIN_FAILED,
@@ -91,3 +103,31 @@ class PartnerTokenAuthentication(authentication.BaseAuthentication):
             },
         )
         raise exceptions.AuthenticationFailed(message)
+
+
+def _failures_key(request) -> str:
+    return f"caseflow:api-auth-failures:{client_ip(request)}"
+
+
+def _failures(request) -> int:
+    """Failures counted for the request's address; 0 when the cache (Redis) is down:
+    partners keep submitting during an outage, and every failure is still audited."""
+    try:
+        return cache.get(_failures_key(request), 0)
+    except Exception:  # noqa: BLE001 - any cache backend error
+        logger.warning("API failure counter unavailable (cache down); not limiting")
+        return 0
+
+
+def _failure_count(request) -> None:
+    key = _failures_key(request)
+    window = settings.CASEFLOW_API_AUTH_FAILURE_WINDOW
+    try:
+        # add() starts the window on the first failure; incr() keeps its expiry.
+        if not cache.add(key, 1, timeout=window):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add() and incr()
+                cache.add(key, 1, timeout=window)
+    except Exception:  # noqa: BLE001 - any cache backend error
+        logger.warning("API failure counter unavailable (cache down); failure not counted")

@@ -1,9 +1,13 @@
 """Rate limit of the partner API: per token, not per IP address (``CASEFLOW_API_RATE``)."""
 
+import logging
+
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from .models import PartnerToken
+
+logger = logging.getLogger(__name__)
 
 
 class PartnerTokenThrottle(SimpleRateThrottle):
@@ -17,6 +21,15 @@ class PartnerTokenThrottle(SimpleRateThrottle):
         # Read at request time (DRF's class attribute is bound at import), so a changed
         # setting takes effect without a restart of the class.
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request, view):
+        # Redis down: partners keep submitting (the rate limit protects the service, not
+        # the data; every request is still authenticated and audited).
+        try:
+            return super().allow_request(request, view)
+        except Exception:  # noqa: BLE001 - any cache backend error
+            logger.warning("API rate limit unavailable (cache down); not limiting")
+            return True
 
     def get_cache_key(self, request, view):
         token = request.auth

@@ -9,7 +9,7 @@ from workflows.forms import UserChoiceField
 from workflows.services import team_caseworkers
 
 from .models import RegisterCheck
-from .selectors import referrals_awaiting_screening
+from .selectors import cases_for_agenda, referrals_awaiting_screening
 from .services import partner_members, team_staff
 
 
@@ -52,6 +52,19 @@ class ItemAddForm(forms.Form):
             queryset=referrals_awaiting_screening(team_id=team_id))
 
 
+class CaseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.reference} · {obj.person}"
+
+
+class CaseItemAddForm(forms.Form):
+    def __init__(self, *args, team_id=None, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case"] = CaseChoiceField(
+            label=_("Case due for a review or a level change, or with a level-3 plan waiting for approval"),
+            queryset=cases_for_agenda(actor=actor, team_id=team_id))
+
+
 class AttendanceForm(forms.Form):
     def __init__(self, *args, meeting=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,3 +100,10 @@ class DecisionForm(forms.Form):
             label=_("Responsible caseworker"), queryset=team_caseworkers(team_id), required=False,
             help_text=_("For a case at level 2 or 3; empty means you."),
         )
+
+
+class CaseDiscussionForm(forms.Form):
+    note = _text(_("Discussion note"), required=True)
+    recommendation = _text(_("The meeting's recommendation"), required=True, rows=2,
+                           help_text=_("For example: move to level 3, continue at level 2, approve the plan."))
+    dissent = _text(_("Dissent"), rows=2, help_text=_("Who disagreed, and why (optional)."))

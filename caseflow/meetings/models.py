@@ -6,9 +6,16 @@ that decision. After the chair approves the minutes the partners' access ends.""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from caseflow.cases.models import Decision
 from caseflow.referrals.models import Referral
+
+#: The outcome codes of the child-focused consultant's co-signature decisions
+#: (``workflows.services.COSIGN_APPROVED`` / ``COSIGN_REFUSED``).
+COSIGN_APPROVED = "approved"
+COSIGN_REFUSED = "refused"
 
 
 class Meeting(models.Model):
@@ -60,6 +67,10 @@ class MeetingMember(models.Model):
     authority = models.CharField(_("authority"), max_length=200, help_text=_('For example "Politiet (DKS)".'))
     invited = models.BooleanField(_("invited"), default=True)
     present = models.BooleanField(_("present"), default=False)
+    agenda_notified_at = models.DateTimeField(
+        _("agenda e-mail sent"), null=True, blank=True,
+        help_text=_("When the e-mail saying that the agenda is ready went to this member (once)."),
+    )
 
     class Meta:
         verbose_name = _("meeting member")
@@ -72,16 +83,45 @@ class MeetingMember(models.Model):
 
 
 class AgendaItem(models.Model):
-    """One referral on a meeting's agenda, and the meeting's screening decision on it."""
+    """One item on a meeting's agenda: a referral waiting for the screening decision
+    (the meeting's decision completes its screening task), or a case to discuss (due
+    for a review or level change, or with a level-3 plan waiting for approval; the
+    meeting records a discussion note and its recommendation)."""
+
+    class Kind(models.TextChoices):
+        REFERRAL = "referral", _("Referral screening")
+        CASE = "case", _("Case discussion")
+
+    class CaseReason(models.TextChoices):
+        REVIEW = "review", _("Due for a review or a level change")
+        LEVEL_3_PLAN = "level_3_plan", _("Level-3 plan waiting for approval")
+
+    class State(models.TextChoices):
+        AWAITING = "awaiting", _("Awaiting decision")
+        DECIDED = "decided", _("Decided")
+        RETURNED = "returned", _("Returned by the child-focused consultant")
 
     meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE,
                                 related_name="items")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.REFERRAL)
     referral = models.ForeignKey(
-        "referrals.Referral", verbose_name=_("referral"), on_delete=models.PROTECT, related_name="agenda_items"
+        "referrals.Referral", verbose_name=_("referral"), on_delete=models.PROTECT, related_name="agenda_items",
+        null=True, blank=True,
     )
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="agenda_items",
+        null=True, blank=True,
+    )
+    case_reason = models.CharField(_("why the case is on the agenda"), max_length=16,
+                                   choices=CaseReason.choices, blank=True)
     order = models.PositiveIntegerField(_("order"))
+    added_automatically = models.BooleanField(
+        _("added automatically"), default=False,
+        help_text=_("Put on the agenda by the system because its screening deadline falls before the meeting."),
+    )
     outcome = models.CharField(_("outcome"), max_length=24, choices=Referral.Outcome.choices, blank=True)
     justification = models.TextField(_("justification"), blank=True)
+    recommendation = models.TextField(_("recommendation"), blank=True)
     dissent = models.TextField(_("dissent"), blank=True)
     members_present = models.TextField(_("members present"), blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
@@ -94,14 +134,87 @@ class AgendaItem(models.Model):
         verbose_name = _("agenda item")
         verbose_name_plural = _("agenda items")
         ordering = ["meeting", "order", "pk"]
-        constraints = [models.UniqueConstraint(fields=["meeting", "referral"], name="agenda_item_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "referral"], name="agenda_item_once"),
+            models.UniqueConstraint(fields=["meeting", "case"], name="agenda_case_item_once"),
+            models.CheckConstraint(
+                condition=Q(kind="referral", referral__isnull=False, case__isnull=True)
+                | Q(kind="case", case__isnull=False, referral__isnull=True),
+                name="agenda_item_one_subject",
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.order}. {self.referral_id}"
+        return f"{self.order}. {self.subject_reference}"
+
+    @property
+    def is_case(self) -> bool:
+        return self.kind == self.Kind.CASE
+
+    @property
+    def subject(self):
+        return self.case if self.is_case else self.referral
+
+    @property
+    def subject_reference(self) -> str:
+        subject = self.subject
+        return subject.reference if subject is not None else ""
+
+    @property
+    def person(self):
+        subject = self.subject
+        return subject.person if subject is not None else None
+
+    @property
+    def state(self) -> str:
+        """Awaiting, decided, or (a minor's referral) returned: the consultant refused
+        the co-signature after the meeting's decision, so the screening task is open
+        again and the item can be decided anew. Reads ``cosign_outcome`` from
+        :func:`items_with_cosignature`."""
+        if self.decided_at is None:
+            return self.State.AWAITING
+        if not self.is_case and getattr(self, "cosign_outcome", None) == COSIGN_REFUSED:
+            return self.State.RETURNED
+        return self.State.DECIDED
+
+    def get_state_display(self) -> str:
+        return self.State(self.state).label
 
     @property
     def is_decided(self) -> bool:
-        return self.decided_at is not None
+        return self.state == self.State.DECIDED
+
+    @property
+    def is_returned(self) -> bool:
+        return self.state == self.State.RETURNED
+
+    @property
+    def outcome_label(self) -> str:
+        if self.is_case:
+            return self.recommendation
+        return self.get_outcome_display()
+
+
+def items_with_cosignature(queryset):
+    """Annotate agenda items with the child-focused consultant's latest co-signature
+    of the referral made after the item's decision (``cosign_outcome``,
+    ``cosign_justification``, ``cosign_at``; None when there is none): the item's
+    state is derived from the flow's own records, never stored twice."""
+    latest = Decision.objects.filter(
+        referral_id=OuterRef("referral_id"), kind=Decision.Kind.CO_SIGNATURE, decided_at__gte=OuterRef("decided_at"),
+    ).order_by("-decided_at", "-pk")
+    return queryset.annotate(
+        cosign_outcome=Subquery(latest.values("outcome")[:1]),
+        cosign_justification=Subquery(latest.values("justification")[:1]),
+        cosign_at=Subquery(latest.values("decided_at")[:1]),
+    )
+
+
+def open_items():
+    """Items that still hold their subject: at a meeting whose minutes are not
+    approved, and not decided (never, or returned by the consultant)."""
+    return items_with_cosignature(AgendaItem.objects.exclude(meeting__status=Meeting.Status.MINUTES_APPROVED)).filter(
+        Q(decided_at__isnull=True) | Q(kind=AgendaItem.Kind.REFERRAL, cosign_outcome=COSIGN_REFUSED))
 
 
 class RegisterCheck(models.Model):

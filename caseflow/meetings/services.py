@@ -8,12 +8,22 @@ Who does what:
 - an invited partner member records their register check on the items, from the
   agenda's sending until the minutes are approved;
 - the chair approves the minutes, which ends the partners' access to the items.
+
+The system puts referrals whose screening deadline falls before the team's next planned
+meeting on its agenda (``meeting_agenda_autofill``, hourly from beat), and e-mails each
+invited member that the agenda is ready (``meeting_agenda_notify``, a Celery task queued
+when the transaction commits; ids only, no content in the mail).
 """
 
+from types import SimpleNamespace
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -21,10 +31,12 @@ from viewflow.workflow.status import STATUS
 from caseflow.accounts.roles import Role
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
+from caseflow.cases.models import Case, CaseProposal
 from caseflow.core.exceptions import ApplicationError
 from caseflow.referrals.models import Referral
+from permissions.policy import Action, can
 
-from .models import AgendaItem, Meeting, MeetingMember, RegisterCheck
+from .models import AgendaItem, Meeting, MeetingMember, RegisterCheck, items_with_cosignature, open_items
 
 NOT_STAFF = _("Only the coordination unit's caseworkers and supervisors can do this.")
 CHAIR_MUST_BE_STAFF = _("The chair must be a caseworker or supervisor of the team.")
@@ -36,7 +48,14 @@ ALREADY_INVITED = _("This member is already invited.")
 AGENDA_CLOSED = _("The agenda can only be changed before the meeting is held.")
 REFERRAL_NOT_WAITING = _("Only the team's referrals waiting for the screening decision can go on the agenda.")
 REFERRAL_ALREADY_ON_AGENDA = _("This referral is already on an agenda that has not decided it.")
-NOTHING_TO_SEND = _("The agenda needs at least one referral and one invited member before it is sent.")
+CASE_NOT_DUE = _("Only the team's open cases due for a review or a level change, or with a level-3 plan waiting "
+                 "for approval, can go on the agenda, and only by someone who may see the case.")
+CASE_ALREADY_ON_AGENDA = _("This case is already on an agenda that has not discussed it.")
+NOT_A_CASE_ITEM = _("This item is a case to discuss, not a referral to screen.")
+NOT_A_REFERRAL_ITEM = _("This item is a referral to screen, not a case to discuss.")
+NOTE_REQUIRED = _("Write the discussion note.")
+RECOMMENDATION_REQUIRED = _("Write the meeting's recommendation.")
+NOTHING_TO_SEND = _("The agenda needs at least one item and one invited member before it is sent.")
 AGENDA_NOT_PLANNED = _("The agenda has already been sent.")
 CHECK_NOT_ALLOWED = _("Only the partner members invited to this meeting can record register checks on it.")
 CHECK_CLOSED = _("Register checks can be recorded from the sending of the agenda until the minutes are approved.")
@@ -51,6 +70,7 @@ OUTCOME_REQUIRED = _("Choose a screening outcome.")
 JUSTIFICATION_REQUIRED = _("Give a justification.")
 APPROVE_NOT_CHAIR = _("Only the chair approves the minutes.")
 APPROVE_NOT_HELD = _("The minutes can be approved once the meeting is held and every item is decided.")
+MINUTES_NOT_READY = _("The minutes can be downloaded once the meeting is held.")
 
 STAFF_ROLES = (Role.CASEWORKER, Role.SUPERVISOR)
 
@@ -105,6 +125,8 @@ def meeting_member_invite(*, actor, meeting: Meeting, user, authority: str) -> M
     member = MeetingMember.objects.create(meeting=meeting, user=user, authority=authority.strip())
     audit_record(actor=actor, action=AuditAction.MEETING_MEMBER_INVITED, target=meeting,
                  extra={"member_id": user.pk, "authority": member.authority})
+    if meeting.status == Meeting.Status.AGENDA_SENT:  # invited late: they get the agenda e-mail too
+        _agenda_notice_enqueue(meeting.pk)
     return member
 
 
@@ -117,6 +139,24 @@ def referral_awaits_screening(referral: Referral) -> bool:
                                     status__in=(STATUS.NEW, STATUS.ASSIGNED)).exists())
 
 
+def _item_create(*, actor, meeting: Meeting, referral: Referral | None = None, case: Case | None = None,
+                 case_reason: str = "", automatic: bool = False) -> AgendaItem:
+    order = (meeting.items.aggregate(last=Max("order"))["last"] or 0) + 1
+    kind = AgendaItem.Kind.CASE if case is not None else AgendaItem.Kind.REFERRAL
+    item = AgendaItem.objects.create(meeting=meeting, kind=kind, referral=referral, case=case,
+                                     case_reason=case_reason, order=order, added_automatically=automatic)
+    extra = {"item_id": item.pk, "kind": kind, "order": order}
+    if referral is not None:
+        extra["referral_id"] = referral.pk
+    if case is not None:
+        extra.update(case_reason=case_reason)
+    if automatic:
+        extra["automatic"] = True
+    audit_record(actor=actor, action=AuditAction.MEETING_ITEM_ADDED, target=meeting,
+                 case_id=case.pk if case is not None else None, extra=extra)
+    return item
+
+
 @transaction.atomic
 def meeting_item_add(*, actor, meeting: Meeting, referral: Referral) -> AgendaItem:
     """Put one of the team's referrals waiting for the screening decision on the agenda."""
@@ -127,14 +167,105 @@ def meeting_item_add(*, actor, meeting: Meeting, referral: Referral) -> AgendaIt
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if referral.team_id != meeting.team_id or not referral_awaits_screening(referral):
         raise ApplicationError(REFERRAL_NOT_WAITING, field="referral")
-    if AgendaItem.objects.filter(referral=referral, decided_at__isnull=True).exclude(
-            meeting__status=Meeting.Status.MINUTES_APPROVED).exists():
+    if open_items().filter(referral=referral).exists() or meeting.items.filter(referral=referral).exists():
         raise ApplicationError(REFERRAL_ALREADY_ON_AGENDA, field="referral")
-    order = (meeting.items.aggregate(last=Max("order"))["last"] or 0) + 1
-    item = AgendaItem.objects.create(meeting=meeting, referral=referral, order=order)
-    audit_record(actor=actor, action=AuditAction.MEETING_ITEM_ADDED, target=meeting,
-                 extra={"item_id": item.pk, "referral_id": referral.pk, "order": order})
-    return item
+    return _item_create(actor=actor, meeting=meeting, referral=referral)
+
+
+def _open_review_tasks():
+    from workflows.flows.case import CaseFlow
+
+    return Task.objects.filter(flow_task=CaseFlow.review, status__in=(STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED))
+
+
+def _pending_proposals():
+    return CaseProposal.objects.filter(status=CaseProposal.Status.PENDING)
+
+
+def cases_due_for_agenda(team_id):
+    """The team's open cases the meeting may discuss: a progress review open (where a
+    level change is decided) or a level change proposed, or a level-3 plan waiting
+    for the supervisor's approval; not already on an open agenda item."""
+    from django.db.models import Q
+
+    review = _open_review_tasks().values("process__caseprocess__case_id")
+    level_change = _pending_proposals().filter(kind=CaseProposal.Kind.LEVEL_CHANGE).values("case_id")
+    level_3_plan = _pending_proposals().filter(kind=CaseProposal.Kind.PLAN, needs_approval=True).values("case_id")
+    on_agenda = open_items().filter(case__isnull=False).values("case_id")
+    return (Case.objects.filter(team_id=team_id, status__in=Case.OPEN_STATUSES)
+            .filter(Q(pk__in=review) | Q(pk__in=level_change) | Q(pk__in=level_3_plan))
+            .exclude(pk__in=on_agenda))
+
+
+def case_agenda_reason(case: Case) -> str:
+    """Why the case may be on an agenda (an ``AgendaItem.CaseReason``), or ""."""
+    if not case.is_open:
+        return ""
+    if _pending_proposals().filter(case=case, kind=CaseProposal.Kind.PLAN, needs_approval=True).exists():
+        return AgendaItem.CaseReason.LEVEL_3_PLAN
+    if (_pending_proposals().filter(case=case, kind=CaseProposal.Kind.LEVEL_CHANGE).exists()
+            or _open_review_tasks().filter(process__caseprocess__case=case).exists()):
+        return AgendaItem.CaseReason.REVIEW
+    return ""
+
+
+@transaction.atomic
+def meeting_case_add(*, actor, meeting: Meeting, case: Case) -> AgendaItem:
+    """Put one of the team's cases on the agenda for discussion: due for a review or a
+    level change, or with a level-3 plan waiting for approval. The actor must be able
+    to see the case (the policy); the meeting records a note and a recommendation, the
+    case's own flow is not moved."""
+    meeting = _locked(meeting)
+    _require_staff(actor, meeting.team_id)
+    if meeting.status not in (Meeting.Status.PLANNED, Meeting.Status.AGENDA_SENT):
+        raise ApplicationError(AGENDA_CLOSED)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    reason = case_agenda_reason(case) if case.team_id == meeting.team_id else ""
+    if not reason or not can(actor, Action.VIEW, case):
+        raise ApplicationError(CASE_NOT_DUE, field="case")
+    if open_items().filter(case=case).exists() or meeting.items.filter(case=case).exists():
+        raise ApplicationError(CASE_ALREADY_ON_AGENDA, field="case")
+    return _item_create(actor=actor, meeting=meeting, case=case, case_reason=reason)
+
+
+def screening_deadline(task_created):
+    """The deadline of a screening task created at ``task_created``, as its escalation
+    timer counts it (working days, to the end of the day)."""
+    from workflows.nodes import working_days_deadline
+
+    return working_days_deadline("screening")(SimpleNamespace(task=SimpleNamespace(created=task_created)))
+
+
+@transaction.atomic
+def meeting_agenda_autofill(*, now=None) -> int:
+    """System action (beat): for each team, put the referrals waiting at the screening
+    task whose screening deadline falls before or at the start of the team's next
+    planned meeting on that meeting's agenda. Idempotent: a referral already on an
+    open agenda item is never added again. Returns how many items were added."""
+    from workflows.flows.referral import ReferralFlow
+
+    from .selectors import referrals_awaiting_screening
+
+    now = now or timezone.now()
+    next_meeting = {}
+    for meeting in Meeting.objects.filter(status=Meeting.Status.PLANNED, starts_at__gte=now).order_by(
+            "starts_at", "pk"):
+        next_meeting.setdefault(meeting.team_id, meeting)
+    added = 0
+    for team_id, meeting in sorted(next_meeting.items()):
+        meeting = _locked(meeting)
+        if meeting.status != Meeting.Status.PLANNED:
+            continue
+        candidates = list(referrals_awaiting_screening(team_id=team_id).exclude(agenda_items__meeting=meeting))
+        created = dict(Task.objects.filter(
+            flow_task=ReferralFlow.screen, status__in=(STATUS.NEW, STATUS.ASSIGNED),
+            process__referralprocess__referral__in=candidates,
+        ).values_list("process__referralprocess__referral_id", "created"))
+        for referral in candidates:
+            if referral.pk in created and screening_deadline(created[referral.pk]) <= meeting.starts_at:
+                _item_create(actor=None, meeting=meeting, referral=referral, automatic=True)
+                added += 1
+    return added
 
 
 @transaction.atomic
@@ -151,8 +282,52 @@ def meeting_agenda_send(*, actor, meeting: Meeting) -> Meeting:
     audit_record(actor=actor, action=AuditAction.MEETING_AGENDA_SENT, target=meeting,
                  changes={"status": [Meeting.Status.PLANNED, meeting.status]},
                  extra={"member_ids": list(meeting.members.filter(invited=True).values_list("user_id", flat=True)),
-                        "referral_ids": list(meeting.items.values_list("referral_id", flat=True))})
+                        "referral_ids": [pk for pk in meeting.items.values_list("referral_id", flat=True) if pk],
+                        "case_ids": [pk for pk in meeting.items.values_list("case_id", flat=True) if pk]})
+    _agenda_notice_enqueue(meeting.pk)
     return meeting
+
+
+def _agenda_notice_enqueue(meeting_id: int) -> None:
+    """Through the transactional outbox: delivered after the commit, or by the relay
+    when the broker is back."""
+    from caseflow.notifications.outbox import outbox_enqueue
+
+    from .tasks import meeting_agenda_notify_task
+
+    outbox_enqueue(meeting_agenda_notify_task, meeting_id=meeting_id)
+
+
+def meeting_agenda_notify(*, meeting_id: int) -> int:
+    """System action (a Celery task): each invited member not yet told gets one e-mail
+    saying only that a meeting agenda is ready, with a link to the meeting page (no
+    names, CPR numbers or case text). Each member is told once; a second run sends
+    nothing. Returns how many e-mails were sent."""
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().filter(pk=meeting_id).first()
+        if meeting is None or meeting.status not in (Meeting.Status.AGENDA_SENT, Meeting.Status.HELD):
+            return 0
+        members = list(MeetingMember.objects.select_for_update().filter(
+            meeting=meeting, invited=True, agenda_notified_at__isnull=True).order_by("pk"))
+        users = get_user_model().objects.in_bulk([member.user_id for member in members])
+        sent = []
+        with translation.override(settings.LANGUAGE_CODE):
+            link = f"{settings.CASEFLOW_BASE_URL}{reverse('meetings:detail', args=[meeting.pk])}"
+            subject = str(_("Caseflow: a meeting agenda is ready"))
+            body = str(_("An agenda for a coordination-unit meeting is ready for you in Caseflow:\n%(link)s")
+                       % {"link": link})
+        for member in members:
+            user = users.get(member.user_id)
+            if user is None or not user.is_active or not user.email:
+                continue
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+            member.agenda_notified_at = timezone.now()
+            member.save(update_fields=["agenda_notified_at"])
+            sent.append(user.pk)
+        if sent:
+            audit_record(actor=None, action=AuditAction.NOTIFICATION_SENT, target=meeting,
+                         extra={"recipient_ids": sent, "about": "meeting_agenda", "automatic": True})
+        return len(sent)
 
 
 def _member_of(meeting: Meeting, actor) -> MeetingMember | None:
@@ -247,13 +422,17 @@ def meeting_item_decide(*, actor, item: AgendaItem, outcome: str, justification:
     focused consultant's co-signature, as at the task)."""
     from workflows.services import referral_screening_from_meeting
 
-    item = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    AgendaItem.objects.select_for_update().filter(pk=item.pk).first()
+    item = items_with_cosignature(AgendaItem.objects.filter(pk=item.pk)).get()
     meeting = _locked(item.meeting)
     _require_staff(actor, meeting.team_id)
+    if item.is_case:
+        raise ApplicationError(NOT_A_REFERRAL_ITEM)
     if meeting.status != Meeting.Status.HELD:
         raise ApplicationError(DECIDE_NOT_HELD)
     if item.is_decided:
         raise ApplicationError(ALREADY_DECIDED)
+    again = item.is_returned
     if outcome not in Referral.Outcome.values:
         raise ApplicationError(OUTCOME_REQUIRED, field="outcome")
     if not (justification or "").strip():
@@ -272,7 +451,36 @@ def meeting_item_decide(*, actor, item: AgendaItem, outcome: str, justification:
                              "decided_by"])
     audit_record(actor=actor, action=AuditAction.MEETING_ITEM_DECIDED, target=item,
                  extra={"meeting_id": meeting.pk, "referral_id": item.referral_id, "outcome": outcome,
-                        "dissent": bool(dissent)})
+                        "dissent": bool(dissent), "again_after_refusal": again})
+    return item
+
+
+@transaction.atomic
+def meeting_case_discuss(*, actor, item: AgendaItem, note: str, recommendation: str, dissent: str = "") -> AgendaItem:
+    """The meeting's discussion of a case on its agenda: a note, the meeting's
+    recommendation (to the case's caseworker, supervisor and consultant, who decide in
+    the case's own flow) and any dissent; the members present come from the meeting."""
+    item = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    meeting = _locked(item.meeting)
+    _require_staff(actor, meeting.team_id)
+    if not item.is_case:
+        raise ApplicationError(NOT_A_CASE_ITEM)
+    if meeting.status != Meeting.Status.HELD:
+        raise ApplicationError(DECIDE_NOT_HELD)
+    if item.decided_at is not None:
+        raise ApplicationError(ALREADY_DECIDED)
+    if not (note or "").strip():
+        raise ApplicationError(NOTE_REQUIRED, field="note")
+    if not (recommendation or "").strip():
+        raise ApplicationError(RECOMMENDATION_REQUIRED, field="recommendation")
+    item.justification, item.recommendation = note.strip(), recommendation.strip()
+    item.dissent, item.members_present = (dissent or "").strip(), members_present_text(meeting)
+    item.decided_at, item.decided_by = timezone.now(), actor
+    item.save(update_fields=["justification", "recommendation", "dissent", "members_present", "decided_at",
+                             "decided_by"])
+    audit_record(actor=actor, action=AuditAction.MEETING_ITEM_DECIDED, target=item, case_id=item.case_id,
+                 extra={"meeting_id": meeting.pk, "case_id": item.case_id, "kind": item.kind,
+                        "dissent": bool(item.dissent)})
     return item
 
 
@@ -282,6 +490,8 @@ def meeting_minutes_approve(*, actor, meeting: Meeting) -> Meeting:
     meeting = _locked(meeting)
     if actor is None or actor.pk != meeting.chair_id or not is_staff_of(actor, meeting.team_id):
         raise ApplicationError(APPROVE_NOT_CHAIR)
+    # An item the consultant returned after the meeting counts as dealt with here: the
+    # minutes show it as returned, and it can go on a later meeting's agenda.
     if meeting.status != Meeting.Status.HELD or meeting.items.filter(decided_at__isnull=True).exists():
         raise ApplicationError(APPROVE_NOT_HELD)
     meeting.status, meeting.minutes_approved_at = Meeting.Status.MINUTES_APPROVED, timezone.now()

@@ -1,12 +1,14 @@
 """Meeting pages: the list, planning a meeting, the meeting page (agenda, members,
-register checks, and the staff's actions on it), a partner's register check and the
-decision on an item. Each parses input and calls one service or selector."""
+register checks, and the staff's actions on it), a partner's register check, the
+decision on an item (a referral's screening outcome or a case's discussion) and the
+minutes PDF. Each parses input and calls one service or selector."""
 
 import abc
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -16,6 +18,7 @@ from caseflow.core.exceptions import ApplicationError
 from caseflow.referrals.models import Referral
 
 from . import forms, selectors, services
+from .minutes import minutes_filename, minutes_pdf
 from .models import Meeting
 
 
@@ -33,7 +36,9 @@ class MeetingListView(LoginRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        return super().get_context_data(may_plan=services.is_staff_of(user, user.team_id), **kwargs)
+        context = super().get_context_data(may_plan=services.is_staff_of(user, user.team_id), **kwargs)
+        selectors.meeting_list_record(actor=user, meetings=context["meetings"])
+        return context
 
 
 class MeetingCreateView(LoginRequiredMixin, FormView):
@@ -67,7 +72,8 @@ class MeetingDetailView(LoginRequiredMixin, View):
     (the staff's and the chair's actions; each one service call)."""
 
     template_name = "meetings/meeting_detail.html"
-    FORM_ACTIONS = {"invite": "invite_form", "add_item": "item_form", "hold": "attendance_form"}
+    FORM_ACTIONS = {"invite": "invite_form", "add_item": "item_form", "add_case": "case_form",
+                    "hold": "attendance_form"}
 
     def get(self, request, pk):
         meeting = selectors.meeting_get_for(actor=request.user, meeting_id=pk)
@@ -80,6 +86,8 @@ class MeetingDetailView(LoginRequiredMixin, View):
         return {
             "invite_form": forms.MemberInviteForm(bound("invite"), prefix="invite"),
             "item_form": forms.ItemAddForm(bound("add_item"), prefix="item", team_id=meeting.team_id),
+            "case_form": forms.CaseItemAddForm(bound("add_case"), prefix="case", team_id=meeting.team_id,
+                                               actor=self.request.user),
             "attendance_form": forms.AttendanceForm(bound("hold"), prefix="hold", meeting=meeting),
         }
 
@@ -94,7 +102,8 @@ class MeetingDetailView(LoginRequiredMixin, View):
             "is_chair": staff and meeting.chair_id == request.user.pk,
             "editable": staff and meeting.status in (Meeting.Status.PLANNED, Meeting.Status.AGENDA_SENT),
             "may_record_checks": (not staff) and meeting.status in selectors.PARTNER_VISIBLE_STATUSES,
-            "all_decided": all(item.is_decided for item in items),
+            "all_decided": all(item.decided_at is not None for item in items),
+            "minutes_ready": staff and meeting.status in (Meeting.Status.HELD, Meeting.Status.MINUTES_APPROVED),
             "action_error": error,
             "outcome_labels": dict(Referral.Outcome.choices),
             "Status": Meeting.Status,
@@ -133,6 +142,9 @@ class MeetingDetailView(LoginRequiredMixin, View):
         if action == "add_item":
             services.meeting_item_add(actor=user, meeting=meeting, referral=data["referral"])
             return _("The referral is on the agenda.")
+        if action == "add_case":
+            services.meeting_case_add(actor=user, meeting=meeting, case=data["case"])
+            return _("The case is on the agenda.")
         if action == "send":
             services.meeting_agenda_send(actor=user, meeting=meeting)
             return _("The agenda is sent to the invited members.")
@@ -202,21 +214,51 @@ class RegisterCheckView(ItemFormView):
 
 
 class ItemDecideView(ItemFormView):
+    """A referral's screening outcome, or a case's discussion note and recommendation."""
+
     template_name = "meetings/agendaitem_decide.html"
-    form_class = forms.DecisionForm
 
     def check_allowed(self, user):
         if not selectors.viewer_is_staff(user, self.meeting):
             raise PermissionDenied
 
+    def get_form_class(self):
+        return forms.CaseDiscussionForm if self.item.is_case else forms.DecisionForm
+
     @property
     def success_message(self):
+        if self.item.is_case:
+            return _("The meeting's discussion of the case is recorded.")
         return _("The decision is recorded and the referral's screening moves on.")
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "team_id": self.meeting.team_id}
+        kwargs = super().get_form_kwargs()
+        if not self.item.is_case:
+            kwargs["team_id"] = self.meeting.team_id
+        return kwargs
 
     def perform(self, data):
+        if self.item.is_case:
+            services.meeting_case_discuss(actor=self.request.user, item=self.item, note=data["note"],
+                                          recommendation=data["recommendation"], dissent=data["dissent"])
+            return
         services.meeting_item_decide(actor=self.request.user, item=self.item, outcome=data["outcome"],
                                      justification=data["justification"], dissent=data["dissent"],
                                      responsible=data.get("responsible"))
+
+
+class MeetingMinutesView(LoginRequiredMixin, View):
+    """The minutes as a PDF attachment: the team's staff only (404 for everyone else,
+    partners included), audited, never cached."""
+
+    def get(self, request, pk):
+        try:
+            meeting = selectors.meeting_minutes_for(actor=request.user, meeting_id=pk)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("meetings:detail", pk=pk)
+        response = HttpResponse(minutes_pdf(meeting), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{minutes_filename(meeting)}"'
+        response["Cache-Control"] = "no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

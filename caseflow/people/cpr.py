@@ -8,13 +8,20 @@ Design (design.md §4):
   call only ``get_birth_date`` so that stays true whatever a later stdnum does).
 - :func:`cpr_encrypt` / :func:`cpr_decrypt`: Fernet (AES-128-CBC + HMAC-SHA256, random IV,
   so each call gives another ciphertext) with a key derived from ``CASEFLOW_CPR_KEY`` by
-  HKDF-SHA256 (info ``caseflow-cpr-encryption``). The token carries its key version
-  (``v1:...``), so a new key can be introduced later: add ``v2`` to :data:`_KEY_INFOS`,
-  write new values with it and re-encrypt the old rows in a data migration.
+  HKDF-SHA256 (info ``caseflow-cpr-encryption``). The token carries the derivation version
+  and the id of the secret that made it (``v1:<key id>:<Fernet token>``; the key id is an
+  HKDF fingerprint of the secret, never the secret). Tokens written before key ids
+  existed (``v1:<Fernet token>``) are still read, by trying every configured secret.
+- Key rotation: the current secret writes; the secrets in ``CASEFLOW_CPR_OLD_KEYS`` are
+  still read. ``manage.py rotate_cpr_key`` re-encrypts every stored number with the
+  current secret and recomputes its blind index (:func:`cpr_reencrypt`).
 - :func:`cpr_index`: HMAC-SHA256 of the ten digits with a separately derived key (info
-  ``caseflow-cpr-index``), hex; an exact-match search key that reveals nothing without
-  the secret. (Changing the secret means recomputing every index from the decrypted
-  numbers, in the same migration as the re-encryption.)
+  ``caseflow-cpr-index``) of the *current* secret, hex; an exact-match search key that
+  reveals nothing without the secret. The index key is not a separate secret on purpose:
+  there are only about 10^9 plausible CPR numbers, so whoever holds the index key can
+  recover every number from the index alone; it must be rotated whenever the encryption
+  key is. :func:`cpr_index_candidates` gives the index under every configured secret
+  (for a lookup while a rotation is still running).
 - :func:`cpr_mask`: ``DDMMYY-****`` for display.
 
 Only :func:`cpr_clean` judges a number (date, future, age); the other functions accept
@@ -130,8 +137,10 @@ def cpr_mask(cpr: str) -> str:
 
 # --------------------------------------------------------------------------- keys
 
+KEY_ID_INFO = b"caseflow-cpr-key-id"
 
-@lru_cache(maxsize=8)
+
+@lru_cache(maxsize=16)
 def _derive(secret: str, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret.encode("utf-8"))
 
@@ -143,34 +152,84 @@ def _secret() -> str:
     return secret
 
 
-def _fernet(version: str) -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(_derive(_secret(), _KEY_INFOS[version])))
+def _secrets() -> list[str]:
+    """The current secret first, then the old ones (``CASEFLOW_CPR_OLD_KEYS``), no repeats."""
+    found = [_secret()]
+    for secret in getattr(settings, "CASEFLOW_CPR_OLD_KEYS", None) or []:
+        if secret and secret not in found:
+            found.append(secret)
+    return found
+
+
+def key_id(secret: str) -> str:
+    """A public fingerprint of ``secret`` (8 hex digits) that names it in tokens."""
+    return _derive(secret, KEY_ID_INFO)[:4].hex()
+
+
+def current_key_id() -> str:
+    return key_id(_secret())
+
+
+def current_token_prefix() -> str:
+    """Every token written with the current secret starts with this."""
+    return f"{CURRENT_KEY_VERSION}:{current_key_id()}:"
+
+
+def _fernet(version: str, secret: str | None = None) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(_derive(secret or _secret(), _KEY_INFOS[version])))
 
 
 # --------------------------------------------------------------------------- encryption and index
 
 
 def cpr_encrypt(cpr: str) -> str:
-    """``v1:<Fernet token>`` of the ten digits; a new ciphertext on every call."""
+    """``v1:<key id>:<Fernet token>`` of the ten digits; a new ciphertext on every call."""
     number = _digits(cpr)
     token = _fernet(CURRENT_KEY_VERSION).encrypt(number.encode("ascii")).decode("ascii")
-    return f"{CURRENT_KEY_VERSION}:{token}"
+    return f"{current_token_prefix()}{token}"
 
 
 def cpr_decrypt(token: str) -> str:
-    """The ten digits in ``token``. A token that is malformed, of an unknown key version
-    or not made with this key raises ``ValueError`` (a configuration or data error, never
-    shown to users)."""
-    version, sep, body = (token or "").partition(":")
+    """The ten digits in ``token``, made with the current or an old secret. A token that
+    is malformed, of an unknown key version or not made with a configured secret raises
+    ``ValueError`` (a configuration or data error, never shown to users)."""
+    version, sep, rest = (token or "").partition(":")
     if not sep or version not in _KEY_INFOS:
         raise ValueError("not a CPR ciphertext of a known key version")
-    try:
-        return _fernet(version).decrypt(body.encode("ascii")).decode("ascii")
-    except (InvalidToken, UnicodeError) as exc:
-        raise ValueError("the CPR ciphertext cannot be decrypted with CASEFLOW_CPR_KEY") from exc
+    kid, sep, body = rest.partition(":")
+    if sep:
+        candidates = [secret for secret in _secrets() if key_id(secret) == kid]
+    else:  # written before tokens named their secret
+        candidates, body = _secrets(), rest
+    for secret in candidates:
+        try:
+            return _fernet(version, secret).decrypt(body.encode("ascii")).decode("ascii")
+        except (InvalidToken, UnicodeError):
+            continue
+    raise ValueError("the CPR ciphertext cannot be decrypted with CASEFLOW_CPR_KEY or CASEFLOW_CPR_OLD_KEYS")
+
+
+def cpr_token_is_current(token: str) -> bool:
+    """Whether ``token`` was written with the current secret (nothing to rotate)."""
+    return (token or "").startswith(current_token_prefix())
+
+
+def _index_with(secret: str, number: str) -> str:
+    return hmac.new(_derive(secret, INDEX_INFO), number.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def cpr_index(cpr: str) -> str:
-    """The blind index: hex HMAC-SHA256 of the ten digits (64 characters)."""
+    """The blind index: hex HMAC-SHA256 of the ten digits (64 characters), current secret."""
+    return _index_with(_secret(), _digits(cpr))
+
+
+def cpr_index_candidates(cpr: str) -> list[str]:
+    """The blind index of ``cpr`` under the current and every old secret (current first)."""
     number = _digits(cpr)
-    return hmac.new(_derive(_secret(), INDEX_INFO), number.encode("ascii"), hashlib.sha256).hexdigest()
+    return [_index_with(secret, number) for secret in _secrets()]
+
+
+def cpr_reencrypt(token: str) -> tuple[str, str]:
+    """(a new token with the current secret, the current blind index) for a stored token."""
+    number = cpr_decrypt(token)
+    return cpr_encrypt(number), cpr_index(number)

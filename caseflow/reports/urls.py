@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "reports"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("statistics/", views.StatisticsView.as_view(), name="statistics"),
+    path("statistics/csv/", views.StatisticsCsvView.as_view(), name="statistics_csv"),
+]

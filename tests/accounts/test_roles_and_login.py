@@ -1,7 +1,11 @@
+import time
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from caseflow.accounts.roles import Role
 from tests.factories import UserFactory
@@ -30,7 +34,15 @@ def test_demo_user_signs_in_and_sees_cases(client, settings):
     response = client.post(reverse("login"), {"username": "caseworker1", "password": "demo-test-pw"}, follow=True)
     assert response.status_code == 200
     assert response.wsgi_request.user.username == "caseworker1"
-    content = response.content.decode()
+    # production mode: the password leads to setting up the second factor, not to the cases
+    assert response.request["PATH_INFO"] == reverse("accounts:otp_enrol")
+    assert "KE-" not in response.content.decode()
+    device = TOTPDevice.objects.get(user__username="caseworker1", confirmed=False)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    response = client.post(reverse("accounts:otp_enrol"), {"code": f"{totp.token():06d}"}, follow=True)
+    assert response.request["PATH_INFO"] == reverse("accounts:otp_recovery_codes")
+    content = client.get(reverse("dashboard:home")).content.decode()
     assert content.count("KE-") == 2  # caseworker1 is responsible for two demo cases
 
 

@@ -60,13 +60,41 @@ def new_page(transactional_db, live_server, _collected_static):
             connections.close_all()
 
 
+def totp_code(device) -> str:
+    """The current code of a django-otp TOTP device, as an authenticator app shows it."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():0{device.digits}d}"
+
+
 def sign_in(page, username, password="test-password-123"):  # noqa: S107 - the factories' test password
+    """Password, then the second factor (production mode): the user gets a confirmed
+    authenticator if they have none, and the code is computed from its key."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from caseflow.accounts.models import User
+
+    user = User.objects.get(username=username)
+    device = (TOTPDevice.objects.filter(user=user, confirmed=True).first()
+              or TOTPDevice.objects.create(user=user, name="browser", confirmed=True))
+    # A code is accepted once per time step; a test may sign the same user in twice.
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0,
+                                                   throttling_failure_timestamp=None)
     page.goto("/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.press("input[name=password]", "Enter")
     page.wait_for_load_state("networkidle")
-    assert "/accounts/login/" not in page.url, f"sign-in as {username} failed"
+    assert "/accounts/2fa/" in page.url, f"sign-in as {username} failed (at {page.url})"
+    device.refresh_from_db()
+    page.fill("input[name=code]", totp_code(device))
+    page.press("input[name=code]", "Enter")
+    page.wait_for_load_state("networkidle")
+    assert "/accounts/" not in page.url, f"second factor for {username} failed (at {page.url})"
 
 
 def screenshot(page, name: str) -> Path:

@@ -3,8 +3,9 @@ form with the keyboard alone; errors are announced in a summary and tied to the
 fields (aria-invalid, the help text by aria-describedby)."""
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, totp_code
 from tests.factories import TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -18,6 +19,7 @@ def _focused(page):
 def test_sign_in_skip_link_and_a_form_by_keyboard(new_page):
     worker = UserFactory(username="keyboard-worker", team=TeamFactory(name="Koordineringsenheden"),
                          roles=["caseworker"])
+    device = TOTPDevice.objects.create(user=worker, name="keyboard", confirmed=True)
     page = new_page()
     page.goto("/accounts/login/")
     page.focus("input[name=username]")
@@ -25,6 +27,11 @@ def test_sign_in_skip_link_and_a_form_by_keyboard(new_page):
     page.keyboard.press("Tab")
     assert _focused(page)[1] == "password"
     page.keyboard.type("test-password-123")
+    page.keyboard.press("Enter")
+    # The second factor (production mode): the code field has the focus.
+    page.wait_for_url("**/accounts/2fa/**")
+    assert _focused(page)[1] == "code"
+    page.keyboard.type(totp_code(device))
     page.keyboard.press("Enter")
     page.wait_for_url("**/dashboard/")
 

@@ -129,7 +129,7 @@ def test_case_page_matches_the_plain_list_for_a_supervisor_with_grants_outside_t
     assert outside[2].pk not in expected
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_team_case_count_follows_inserts_bulk_inserts_moves_and_deletes(team):
     """The trigger-kept counter behind the supervisor's list count is exact."""
     from caseflow.cases.models import Case, TeamCaseCount

@@ -1,7 +1,6 @@
 import datetime
 
 import pytest
-from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +12,7 @@ from caseflow.accounts.models import Team, User
 from caseflow.audit.models import AuditEvent
 from caseflow.cases.models import Case, Consent, Decision
 from caseflow.interventions.models import Intervention, InterventionSession
+from caseflow.meetings.models import AgendaItem, Meeting, MeetingMember, RegisterCheck
 from caseflow.people.models import Person
 from caseflow.referrals.models import Referral
 from workflows.flows.case import CaseFlow
@@ -23,7 +23,9 @@ from workflows.selectors import task_inbox_for, task_queue_for
 
 pytestmark = pytest.mark.django_db
 
-DEMO_USERNAMES = {"caseworker1", "caseworker2", "consultant", "supervisor", "bbu1", "mentor1", "coach1", "auditor"}
+DEMO_USERNAMES = {"caseworker1", "caseworker2", "consultant", "supervisor", "bbu1", "mentor1", "coach1", "auditor",
+                  "partner1", "partner2"}
+WAITING_PEOPLE = {"Mikkel", "Ali", "Nora"}  # the referrals waiting for screening, on the demo meeting's agenda
 RUNNING = (PROCESS.NEW,)
 
 
@@ -31,7 +33,8 @@ def _snapshot():
     return {
         model.__name__: sorted(model.objects.values_list("pk", flat=True))
         for model in (Team, User, Person, Case, Referral, Intervention, InterventionSession, Decision, Consent,
-                      Process, ReferralProcess, CaseProcess, InterventionProcess, Task, AuditEvent)
+                      Process, ReferralProcess, CaseProcess, InterventionProcess, Task, AuditEvent,
+                      Meeting, MeetingMember, AgendaItem, RegisterCheck)
     }
 
 
@@ -58,7 +61,9 @@ def test_seed_demo_is_idempotent(settings):
     assert len(first["Case"]) == 3
     assert len(first["CaseProcess"]) == 3
     assert len(first["InterventionProcess"]) == 3
-    assert len(first["Referral"]) == 5
+    assert len(first["Referral"]) == 7
+    assert len(first["Meeting"]) == 1
+    assert len(first["AgendaItem"]) == 3
 
 
 def test_seed_demo_creates_the_design_scenarios(settings):
@@ -67,7 +72,7 @@ def test_seed_demo_creates_the_design_scenarios(settings):
     team = Team.objects.get(name="Koordineringsenheden")
     assert set(User.objects.values_list("username", flat=True)) >= DEMO_USERNAMES
     for username in DEMO_USERNAMES:
-        assert authenticate(username=username, password="demo-test-pw") is not None
+        assert User.objects.get(username=username).check_password("demo-test-pw")
     assert User.objects.get(username="caseworker1").groups.filter(name="caseworker").exists()
     assert User.objects.get(username="consultant").groups.filter(name="child_consultant").exists()
 
@@ -82,15 +87,19 @@ def test_seed_demo_creates_the_design_scenarios(settings):
     coach_case = Case.objects.get(interventions__kind=Intervention.Kind.PARENT_COACH)
     assert coach_case.responsible.username == "caseworker1"
     assert coach_case.interventions.get().provider.username == "coach1"
-    waiting = Referral.objects.get(team=team, status=Referral.Status.TO_COORDINATION_UNIT)
+    assert set(Referral.objects.filter(team=team, status=Referral.Status.TO_COORDINATION_UNIT).values_list(
+        "person__first_name", flat=True)) == WAITING_PEOPLE
+    waiting = Referral.objects.get(team=team, status=Referral.Status.TO_COORDINATION_UNIT, person__first_name="Mikkel")
     assert not Referral.objects.filter(team=team, status=Referral.Status.RECEIVED).exists()
     assert waiting.decisions.get(kind=Decision.Kind.CHILD_WELFARE_REPORT).outcome == "no_report"
     assert ReferralProcess.objects.get(referral=waiting).bbu_contact.username == "bbu1"
     screening = Task.objects.get(process__referralprocess__referral=waiting, status=STATUS.NEW)
     assert screening.flow_task == ReferralFlow.screen
     assert screening.owner is None
+    screenings = set(Task.objects.filter(flow_task=ReferralFlow.screen, status=STATUS.NEW))
+    assert len(screenings) == 3
     for username in ("caseworker1", "caseworker2"):
-        assert list(task_queue_for(actor=User.objects.get(username=username))) == [screening]
+        assert set(task_queue_for(actor=User.objects.get(username=username))) == screenings
     unfounded = Referral.objects.get(outcome=Referral.Outcome.UNFOUNDED)
     assert unfounded.closed_at is not None
     assert unfounded.decisions.get().justification
@@ -246,9 +255,10 @@ def test_demo_inboxes_and_queues(demo):
     }
     assert set(_inbox("caseworker1")) == {follows[Intervention.Kind.MENTOR], follows[Intervention.Kind.PARENT_COACH]}
     assert _inbox("caseworker2") == [follows[Intervention.Kind.EXIT_PROGRAMME]]
-    screening = Task.objects.get(flow_task=ReferralFlow.screen, status=STATUS.NEW)
-    assert _queue("caseworker1") == _queue("caseworker2") == [screening]
-    for username in ("mentor1", "coach1", "exitmentor1", "consultant", "bbu1", "auditor"):
+    screenings = set(Task.objects.filter(flow_task=ReferralFlow.screen, status=STATUS.NEW))
+    assert len(screenings) == 3
+    assert set(_queue("caseworker1")) == set(_queue("caseworker2")) == screenings
+    for username in ("mentor1", "coach1", "exitmentor1", "consultant", "bbu1", "auditor", "partner1", "partner2"):
         assert _inbox(username) == [], username
         assert _queue(username) == [], username
 
@@ -273,11 +283,51 @@ def test_demo_referrals_each_case_has_its_referral(demo):
     from permissions.policy import visible_referrals
 
     team = Team.objects.get(name="Koordineringsenheden")
-    # the three cases' referrals, the one waiting for screening, the unfounded one
-    assert Referral.objects.filter(team=team).count() == 5
+    # the three cases' referrals, the three waiting for screening, the unfounded one
+    assert Referral.objects.filter(team=team).count() == 7
     assert Referral.objects.filter(case__isnull=False).count() == 3
-    assert len(visible_referrals(_user("supervisor"))) == 5
-    waiting = Referral.objects.get(status=Referral.Status.TO_COORDINATION_UNIT)
-    assert list(visible_referrals(_user("caseworker1"))) == [waiting]
-    for username in ("mentor1", "coach1", "exitmentor1", "auditor", "bbu1"):
+    assert len(visible_referrals(_user("supervisor"))) == 7
+    waiting = set(Referral.objects.filter(status=Referral.Status.TO_COORDINATION_UNIT))
+    assert len(waiting) == 3
+    assert set(visible_referrals(_user("caseworker1"))) == waiting
+    for username in ("mentor1", "coach1", "exitmentor1", "auditor", "bbu1", "partner1", "partner2"):
         assert not visible_referrals(_user(username)).exists(), username
+
+
+# --------------------------------------------------------------------------- the coordination-unit meeting
+
+
+def test_demo_partner_members_and_their_meeting(client, demo):
+    partners = {username: _user(username) for username in ("partner1", "partner2")}
+    for user in partners.values():
+        assert user.groups.filter(name="partner_member").exists()
+        assert user.team is None
+        assert user.check_password("demo-test-pw")
+    meeting = Meeting.objects.get()
+    assert meeting.status == Meeting.Status.AGENDA_SENT
+    assert meeting.chair.username == "supervisor"
+    assert meeting.starts_at > timezone.now()
+    assert {(m.user.username, m.authority) for m in meeting.members.all()} == {
+        ("partner1", "Politiet (DKS)"), ("partner2", "Kriminalforsorgen")}
+    items = list(meeting.items.order_by("order"))
+    assert [item.referral.person.first_name for item in items] == ["Mikkel", "Ali", "Nora"]
+    assert all(not item.is_decided and item.kind == AgendaItem.Kind.REFERRAL for item in items)
+    checks = RegisterCheck.objects.filter(item__meeting=meeting)
+    assert checks.count() >= 1
+    restricted = checks.get(member=partners["partner1"])
+    assert restricted.restricted
+    assert restricted.legal_basis == RegisterCheck.LegalBasis.RPL_115
+
+    # partner2 sees the agenda but not partner1's check that may not be passed on; no case page.
+    client.force_login(partners["partner2"])
+    content = client.get(reverse("meetings:detail", args=[meeting.pk])).content.decode()
+    assert "Mikkel" in content
+    assert restricted.summary not in content
+    for case in Case.objects.all():
+        assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 404
+    for referral in Referral.objects.all():
+        assert client.get(reverse("referrals:detail", args=[referral.pk])).status_code == 404
+    client.force_login(partners["partner1"])
+    assert restricted.summary in client.get(reverse("meetings:detail", args=[meeting.pk])).content.decode()
+    client.force_login(_user("caseworker1"))
+    assert client.get(reverse("meetings:detail", args=[meeting.pk])).status_code == 200

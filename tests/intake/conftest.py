@@ -1,6 +1,8 @@
 """Fixtures of the partner intake API: a partner organisation with a service user and a
 token, and an API client that sends it."""
 
+import secrets
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -31,9 +33,16 @@ def token(organisation):
 
 
 @pytest.fixture
-def client_for():
+def client_address():
+    """A client address of this test's own: failed authentications are counted per
+    address in the shared Redis, so tests must not add to each other's count."""
+    return f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250) + 1}"
+
+
+@pytest.fixture
+def client_for(client_address):
     def make(token=None, **headers):
-        client = APIClient()
+        client = APIClient(REMOTE_ADDR=client_address)
         if token is not None:
             client.credentials(HTTP_AUTHORIZATION=f"Token {token}", **headers)
         elif headers:

@@ -4,11 +4,8 @@ flows move on (screening tasks done, a level-2 outcome opens a case, a minor's o
 waits for and gets the consultant's co-signature), and after the minutes are approved
 the partners' access ends (404, audited)."""
 
-import datetime
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
@@ -17,64 +14,27 @@ from caseflow.cases.models import Case, Decision
 from caseflow.meetings import services
 from caseflow.meetings.models import AgendaItem, Meeting, RegisterCheck
 from caseflow.referrals.models import Referral
+from tests.pdf_utils import pdf_pages, pdf_text
 from workflows.flows.referral import ReferralFlow
 from workflows.models import ReferralProcess
 
-from .conftest import CONCERN, MINOR_BIRTH_DATE, execute, open_task, to_screening
+from .conftest import (
+    ADULT_CPR,
+    CONCERN,
+    act,
+    decide,
+    execute,
+    minutes,
+    open_task,
+    page,
+    record_check,
+    to_screening,
+)
 
 pytestmark = pytest.mark.django_db
 
 RESTRICTED_SUMMARY = "Kendt i politiets registre for trusler (fiktivt)."
 SHARED_SUMMARY = "Løsladt fra afsoning i januar (fiktivt)."
-
-
-def plan_meeting(client, worker, chair) -> Meeting:
-    client.force_login(worker)
-    response = client.post(reverse("meetings:new"), {
-        "starts_at": (timezone.localtime() + datetime.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
-        "place": "Rådhuset, lokale 12", "chair": chair.pk, "minute_taker": worker.pk,
-    })
-    assert response.status_code == 302, response.context["form"].errors
-    return Meeting.objects.latest("pk")
-
-
-def act(client, user, meeting, action, **data):
-    client.force_login(user)
-    return client.post(reverse("meetings:detail", args=[meeting.pk]), {"action": action, **data})
-
-
-def page(client, user, meeting):
-    client.force_login(user)
-    return client.get(reverse("meetings:detail", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE="en")
-
-
-def record_check(client, user, item, **data):
-    client.force_login(user)
-    return client.post(reverse("meetings:register_check", args=[item.pk]), {
-        "summary": "", "legal_basis": "", "legal_basis_other": "", **data})
-
-
-def decide(client, user, item, outcome, **data):
-    client.force_login(user)
-    return client.post(reverse("meetings:decide", args=[item.pk]), {
-        "outcome": outcome, "justification": "Drøftet på mødet.", "dissent": "", **data})
-
-
-@pytest.fixture
-def agenda(client, worker, supervisor, consultant, bbu, partner1, partner2):
-    """A meeting chaired by the supervisor with three referrals (two adults, one
-    minor) on its agenda and two invited partners; the agenda is sent."""
-    adult_a = to_screening(client, worker, first_name="Anders")
-    adult_b = to_screening(client, worker, first_name="Bente")
-    minor_c = to_screening(client, worker, first_name="Carl", birth_date=MINOR_BIRTH_DATE, bbu=bbu)
-    meeting = plan_meeting(client, worker, supervisor)
-    assert act(client, worker, meeting, "invite", **{"invite-user": partner1.pk,
-                                                      "invite-authority": "Politiet (DKS)"}).status_code == 302
-    assert act(client, worker, meeting, "invite", **{"invite-user": partner2.pk,
-                                                      "invite-authority": "Kriminalforsorgen"}).status_code == 302
-    for referral in (adult_a, adult_b, minor_c):
-        assert act(client, worker, meeting, "add_item", **{"item-referral": referral.pk}).status_code == 302
-    return meeting, adult_a, adult_b, minor_c
 
 
 def test_meeting_end_to_end(client, worker, supervisor, consultant, partner1, partner2, agenda):
@@ -194,6 +154,40 @@ def test_meeting_end_to_end(client, worker, supervisor, consultant, partner1, pa
         assert client.get(reverse("meetings:list")).context["meetings"].count() == 0
     # The staff still see the approved meeting.
     assert page(client, worker, meeting).status_code == 200
+
+    # The minutes PDF, generated from the decisions: opened as a reader would.
+    response = minutes(client, worker, meeting)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "no-store" in response["Cache-Control"]
+    pages = pdf_pages(response.content)
+    assert pages
+    assert all(png.startswith(b"\x89PNG") for png, _text in pages)
+    text = pdf_text(response.content)
+    for label in ("Case opened at level 2", "Unfounded concern", "Referred to another service"):
+        assert label in text
+    for referral in (adult_a, adult_b, minor_c):
+        assert referral.reference in text
+    assert "Politiet fandt bekymringen begrundet." in text  # the dissent
+    assert "Co-signed by the child-focused consultant" in text  # the minor's item
+    assert "Pia Politi" in text
+    assert "Politiet (DKS)" in text
+    assert "Rådhuset, lokale 12" in text
+    assert "Minutes approved by the chair" in text
+    # Never the referrer, the concern, a CPR number or a check that may not be passed on.
+    assert RESTRICTED_SUMMARY not in text
+    assert SHARED_SUMMARY in text
+    assert CONCERN not in text
+    assert "Fiktiv Lærer" not in text
+    assert ADULT_CPR[:6] not in text
+    assert ADULT_CPR not in text
+    assert AuditEvent.objects.filter(action="meeting.minutes_exported", actor=worker,
+                                     target_id=str(meeting.pk)).count() == 1
+    # Partners never get the minutes (404, audited).
+    for partner in (partner1, partner2):
+        assert minutes(client, partner, meeting).status_code == 404
+    assert not AuditEvent.objects.filter(action="meeting.minutes_exported", actor__in=[partner1, partner2]).exists()
 
 
 def test_decision_needs_a_held_meeting_and_a_justification(client, worker, supervisor, partner1, agenda):

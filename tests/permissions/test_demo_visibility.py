@@ -52,10 +52,11 @@ def test_demo_providers_see_only_their_intervention(demo):
 
 def test_demo_referrals_visible_to_case_workers_not_to_providers(demo):
     waiting = {r.reference for r in visible_referrals(User.objects.get(username="caseworker1"))}
-    assert len(waiting) == 1  # the referral waiting for screening; the closed one is not
+    assert len(waiting) == 3  # the referrals waiting for screening; the closed one is not
     # The supervisor sees every referral of the team: the three that opened the demo
-    # cases, the one waiting for screening and the unfounded, closed one.
-    assert len(visible_referrals(User.objects.get(username="supervisor"))) == 5
+    # cases, the three waiting for screening (on the demo meeting's agenda) and the
+    # unfounded, closed one.
+    assert len(visible_referrals(User.objects.get(username="supervisor"))) == 7
     for username in ("mentor1", "coach1", "auditor", "bbu1"):
         assert not visible_referrals(User.objects.get(username=username)).exists()
     assert Case.objects.count() == 3

@@ -192,8 +192,8 @@ def anonymous_tip(client, worker) -> Referral:
 def test_scenario_3_anonymous_tip_is_shelved_by_hand(client, worker, outsider):
     referral = anonymous_tip(client, worker)
     task = open_task(referral, ReferralFlow.receive_information)
-    client.force_login(outsider)
-    assert client.post(execute_url(task), {"sufficient": "no", "note": "x"}).status_code == 403
+    client.force_login(outsider)  # another team's caseworker: 404, existence not confirmed
+    assert client.post(execute_url(task), {"sufficient": "no", "note": "x"}).status_code == 404
     referral.refresh_from_db()
     assert referral.status == Referral.Status.AWAITING_INFORMATION
     ok(execute(client, worker, task, {"sufficient": "no", "note": "Ingen identificerbare oplysninger."}))

@@ -14,7 +14,7 @@ class Command(BaseCommand):
         counts = seed_demo(password=password)
         self.stdout.write(
             f"Demo data ready: {counts['users']} users, {counts['cases']} cases, {counts['interventions']} "
-            f"interventions, {counts['referrals']} referrals."
+            f"interventions, {counts['referrals']} referrals, {counts['meetings']} meetings."
         )
         self.stdout.write("Demo logins (password from DEMO_PASSWORD, default 'demo'):")
         for spec in DEMO_USERS:
