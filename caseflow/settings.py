@@ -191,6 +191,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Redis down: publishing and the worker's connection fail fast instead of hanging.
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
+    # Look for messages past their visibility timeout every 10 s (kombu's default scans
+    # only every tenth look, so a crashed worker's task waited up to 100 s more).
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Publishing retries briefly (a blip), then gives up: the outbox keeps the work.

@@ -35,3 +35,4 @@ urlpatterns = [
     path("api/", include("caseflow.intake.urls")),
     path("admin/", admin.site.urls),
 ]
+handler500 = "caseflow.core.unavailable.server_error"

@@ -52,8 +52,13 @@ def test_committed_mo_matches_po(catalogue):
     with open(MO_PATH, "rb") as fh:
         translations = gettext.GNUTranslations(fh)
     for entry in catalogue.translated_entries():
-        if entry.msgid_plural:
+        if entry.msgid_plural and entry.msgctxt:
+            found = translations.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, 1)
+            assert found == entry.msgstr_plural[0], entry.msgid
+        elif entry.msgid_plural:
             assert translations.ngettext(entry.msgid, entry.msgid_plural, 1) == entry.msgstr_plural[0]
+        elif entry.msgctxt:
+            assert translations.pgettext(entry.msgctxt, entry.msgid) == entry.msgstr, entry.msgid
         else:
             assert translations.gettext(entry.msgid) == entry.msgstr, entry.msgid
 
