@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from caseflow.core.forms import validate_plausible_moment
+
 from .models import TEXT_MAX_LENGTH, JournalNote
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -18,6 +20,7 @@ class JournalNoteForm(forms.Form):
         help_text=_("The time of the conversation, call, meeting or information received."),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        validators=[validate_plausible_moment],
     )
     source_authority = forms.ChoiceField(
         label=_("Source of the information"), choices=[("", "—"), *JournalNote.SourceAuthority.choices]

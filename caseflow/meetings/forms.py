@@ -1,11 +1,11 @@
 """Forms of the meeting pages. They parse input only; the services decide."""
 
-import datetime
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from caseflow.core.forms import validate_plausible_moment
 from caseflow.referrals.models import Referral
 from workflows.forms import UserChoiceField
 from workflows.services import team_caseworkers
@@ -25,26 +25,14 @@ class MeetingForm(forms.Form):
         label=_("Date and time"), initial=timezone.now,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        validators=[validate_plausible_moment],
     )
     place = forms.CharField(label=_("Place"), max_length=200)
-
-    #: A date the database stores whatever the time zone (year 1 in local time is before
-    #: year 1 in UTC, which PostgreSQL refuses: a 500 before this check).
-    EARLIEST = datetime.date(1970, 1, 1)
-    LATEST = datetime.date(2999, 12, 31)
 
     def __init__(self, *args, team_id=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["chair"] = UserChoiceField(label=_("Chair"), queryset=team_staff(team_id))
         self.fields["minute_taker"] = UserChoiceField(label=_("Minute-taker"), queryset=team_staff(team_id))
-
-    def clean_starts_at(self):
-        value = self.cleaned_data["starts_at"]
-        if not self.EARLIEST <= value.date() <= self.LATEST:
-            raise forms.ValidationError(
-                _("Enter a date between %(earliest)s and %(latest)s."), code="date_out_of_range",
-                params={"earliest": self.EARLIEST.isoformat(), "latest": self.LATEST.isoformat()})
-        return value
 
 
 class MemberInviteForm(forms.Form):

@@ -5,6 +5,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from caseflow.core.forms import validate_plausible_moment
+
 from .models import Referral
 
 NAME_MAX = 120
@@ -24,6 +26,7 @@ class ReferralForm(forms.Form):
         label=_("Received"), initial=timezone.now,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        validators=[validate_plausible_moment],
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=Referral.Channel.choices)
     referrer_type = forms.ChoiceField(label=_("Referrer type"), choices=Referral.ReferrerType.choices)
