@@ -29,7 +29,7 @@ def case_list_for(*, actor) -> QuerySet[Case]:
     return visible_cases(actor).select_related(*_LIST_RELATED).order_by(*_LIST_ORDER)
 
 
-class _CaseListPages:
+class CaseListPages:
     """The case list as the Paginator sees it: an exact count and slices, each one
     statement whose cost follows what the actor may see, not the size of the table.
 
@@ -99,8 +99,8 @@ def case_list_for_visibility(visibility) -> QuerySet[Case]:
 def case_page_for(*, actor, page_number=1, per_page=CASES_PER_PAGE, purpose=PURPOSE_CASE_WORK) -> Page:
     """One page of the actor's case list (page of 50 plus the exact count), recorded as
     one read event with the ids shown. Three statements: the actor's roles, the count,
-    the page (see ``_CaseListPages``)."""
-    page = Paginator(_CaseListPages(actor), per_page).get_page(page_number)
+    the page (see ``CaseListPages``)."""
+    page = Paginator(CaseListPages(actor), per_page).get_page(page_number)
     audit_record(actor=actor, action=AuditAction.CASE_LISTED, purpose=purpose,
                  extra={"page": page.number, "count": page.paginator.count,
                         "ids": [case.pk for case in page.object_list]})
