@@ -36,14 +36,16 @@ class CaseListPages:
     The visible ids are the union of the actor's grants and, for a supervisor, their
     team's cases (``permissions.policy.case_visibility``). The count adds the team's cases
     (the trigger-kept ``TeamCaseCount``) to the granted ones outside the team, instead of
-    de-duplicating a whole team at every view; a page takes, from the team, only its newest ``stop`` cases (the
-    ``(team, opened_at, id)`` index) before merging them with the granted ids. Other
-    databases than PostgreSQL (SQLite in ``make run``) get the plain list.
+    de-duplicating a whole team at every view; a page takes, from the team, only its
+    newest ``stop`` cases (the ``(team, opened_at, id)`` index) before merging them with
+    the granted ids. Other databases than PostgreSQL (SQLite in ``make run``) get the
+    plain list.
     """
 
     ordered = True  # for the Paginator's unordered-list warning
 
     def __init__(self, actor):
+        self.actor = actor
         self.visibility = case_visibility(actor)
         # The bounded team branch needs ORDER BY/LIMIT inside a UNION, the count the
         # trigger-kept TeamCaseCount: PostgreSQL only.
@@ -53,9 +55,10 @@ class CaseListPages:
         visibility = self.visibility
         if not visibility.granted:
             return 0
-        if self.plain or visibility.team_id is None:
-            return (case_list_for_visibility(visibility).count() if self.plain
-                    else visibility.granted_ids().count())
+        if self.plain:
+            return case_list_for(actor=self.actor).count()
+        if visibility.team_id is None:
+            return visibility.granted_ids().count()
         outside = Case.objects.filter(pk__in=visibility.granted_ids()).exclude(
             team_id=visibility.team_id).values("pk")
         outside_sql, outside_params = outside.query.get_compiler(connection=connection).as_sql()
@@ -76,7 +79,7 @@ class CaseListPages:
         if not visibility.granted:
             return []
         if self.plain:
-            return list(case_list_for_visibility(visibility)[index])
+            return list(case_list_for(actor=self.actor)[index])
         parts = [part.order_by() for part in visibility.granted]
         if visibility.team_id is not None:
             parts.append(Case.objects.filter(team_id=visibility.team_id).order_by(*_LIST_ORDER)
@@ -85,15 +88,6 @@ class CaseListPages:
         candidates = first.union(*rest) if rest else first
         page_ids = Case.objects.filter(pk__in=candidates).order_by(*_LIST_ORDER).values("pk")[index]
         return list(Case.objects.filter(pk__in=page_ids).select_related(*_LIST_RELATED).order_by(*_LIST_ORDER))
-
-
-def case_list_for_visibility(visibility) -> QuerySet[Case]:
-    parts = list(visibility.granted)
-    if visibility.team_id is not None:
-        parts.append(Case.objects.filter(team_id=visibility.team_id).values("pk"))
-    first, *rest = (part.order_by() for part in parts)
-    return Case.objects.filter(pk__in=first.union(*rest) if rest else first).select_related(
-        *_LIST_RELATED).order_by(*_LIST_ORDER)
 
 
 def case_page_for(*, actor, page_number=1, per_page=CASES_PER_PAGE, purpose=PURPOSE_CASE_WORK) -> Page:
