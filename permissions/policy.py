@@ -72,7 +72,10 @@ def _kinds_allowing(table: dict[str, frozenset[str]], action: str) -> list[str]:
 
 
 def _granted_ids(user_model, group_model, actor, kinds, now):
-    """Ids of objects granted to ``actor`` (directly or via a group) for ``kinds``."""
+    """Ids of objects granted to ``actor`` (directly or via a group) for ``kinds``: two
+    id subqueries, or none when no grant kind allows the action."""
+    if not kinds:
+        return ()
     by_user = user_model.objects.filter(user_id=actor.pk, kind__in=kinds).filter(_valid_now(now))
     by_group = group_model.objects.filter(group_id__in=_group_ids(actor), kind__in=kinds).filter(_valid_now(now))
     return by_user.values("content_object_id"), by_group.values("content_object_id")
@@ -86,13 +89,12 @@ class CaseVisibility(NamedTuple):
     ids granted to the actor (directly or through a group) and, for a supervisor, the
     team whose every case they see. The union of both is exactly ``visible_cases``."""
 
-    granted: tuple[QuerySet, ...]  # id subqueries over the grant tables (empty: sees nothing)
+    granted: tuple[QuerySet, ...]  # id subqueries over the grant tables (empty: no grant allows it)
     team_id: int | None
 
     def granted_ids(self) -> QuerySet:
         """The granted ids as one UNION (distinct ids)."""
-        first, *rest = (part.order_by() for part in self.granted)
-        return first.union(*rest) if rest else first
+        return _ids_union(Case, self.granted)
 
 
 def case_visibility(actor, action: str = Action.VIEW) -> CaseVisibility:
@@ -100,10 +102,28 @@ def case_visibility(actor, action: str = Action.VIEW) -> CaseVisibility:
         return CaseVisibility((), None)
     granted = _granted_ids(CaseUserGrant, CaseGroupGrant, actor,
                            _kinds_allowing(CASE_GRANT_ACTIONS, action), timezone.now())
-    team_id = None
-    if action in SUPERVISOR_TEAM_ACTIONS and actor.team_id and actor.has_role(Role.SUPERVISOR):
-        team_id = actor.team_id
-    return CaseVisibility(tuple(granted), team_id)
+    return CaseVisibility(tuple(granted), supervised_team_id(actor, action))
+
+
+def supervised_team_id(actor, action: str) -> int | None:
+    """The team on whose every case ``actor`` may do ``action`` (a supervisor's own), if any."""
+    if _active(actor) and action in SUPERVISOR_TEAM_ACTIONS and actor.team_id and actor.has_role(Role.SUPERVISOR):
+        return actor.team_id
+    return None
+
+
+#: Per kind of object: its grant tables (to users, to groups) and what each grant kind allows.
+GRANT_TABLES = {
+    "case": (CaseUserGrant, CaseGroupGrant, CASE_GRANT_ACTIONS),
+    "referral": (ReferralUserGrant, ReferralGroupGrant, REFERRAL_GRANT_ACTIONS),
+    "intervention": (InterventionUserGrant, InterventionGroupGrant, INTERVENTION_GRANT_ACTIONS),
+}
+
+
+def group_ids_of(actor) -> list[int]:
+    """The actor's group ids (read once per request with the roles)."""
+    ids = _group_ids(actor)
+    return list(ids) if isinstance(ids, list) else [row["group_id"] for row in ids]
 
 
 def _ids_union(model, parts) -> QuerySet:
@@ -139,21 +159,32 @@ def _minor_birth_date_cutoff():
         return today.replace(year=today.year - AGE_OF_MAJORITY, day=28)
 
 
+def referral_rule_ids(actor) -> list[tuple[frozenset[str], QuerySet]]:
+    """The referrals ``actor`` reaches by a role rule rather than a grant, as (the
+    actions the rule allows, id subquery): a caseworker their team's referrals while they
+    are screened, a supervisor all of their team's, the child consultant every open one
+    about a person under 18."""
+    rules = []
+    if not _active(actor):
+        return rules
+    if actor.team_id and actor.has_role(Role.CASEWORKER):
+        rules.append((REFERRAL_SCREENING_ACTIONS, Referral.objects.filter(
+            team_id=actor.team_id, closed_at__isnull=True, case__isnull=True).values("id")))
+    if actor.team_id and actor.has_role(Role.SUPERVISOR):
+        rules.append((REFERRAL_SUPERVISOR_ACTIONS, Referral.objects.filter(team_id=actor.team_id).values("id")))
+    if actor.has_role(Role.CHILD_CONSULTANT):
+        rules.append((REFERRAL_CONSULTANT_ACTIONS, Referral.objects.filter(
+            closed_at__isnull=True, person__birth_date__gt=_minor_birth_date_cutoff()).values("id")))
+    return rules
+
+
 def visible_referral_ids(actor, action: str = Action.VIEW) -> QuerySet:
     """The ids of ``visible_referrals`` (see ``visible_case_ids``)."""
     if not _active(actor):
         return _ids_union(Referral, [])
-    now = timezone.now()
     parts = list(_granted_ids(ReferralUserGrant, ReferralGroupGrant, actor,
-                              _kinds_allowing(REFERRAL_GRANT_ACTIONS, action), now))
-    if actor.team_id and action in REFERRAL_SCREENING_ACTIONS and actor.has_role(Role.CASEWORKER):
-        parts.append(Referral.objects.filter(team_id=actor.team_id, closed_at__isnull=True,
-                                             case__isnull=True).values("id"))
-    if actor.team_id and action in REFERRAL_SUPERVISOR_ACTIONS and actor.has_role(Role.SUPERVISOR):
-        parts.append(Referral.objects.filter(team_id=actor.team_id).values("id"))
-    if action in REFERRAL_CONSULTANT_ACTIONS and actor.has_role(Role.CHILD_CONSULTANT):
-        parts.append(Referral.objects.filter(closed_at__isnull=True,
-                                             person__birth_date__gt=_minor_birth_date_cutoff()).values("id"))
+                              _kinds_allowing(REFERRAL_GRANT_ACTIONS, action), timezone.now()))
+    parts += [ids for actions, ids in referral_rule_ids(actor) if action in actions]
     return _ids_union(Referral, parts)
 
 
@@ -163,13 +194,20 @@ def visible_referrals(actor, action: str = Action.VIEW) -> QuerySet[Referral]:
     return Referral.objects.filter(pk__in=visible_referral_ids(actor, action))
 
 
+def intervention_granted_ids(actor, action: str = Action.VIEW) -> tuple[QuerySet, ...]:
+    """Id subqueries of the interventions granted to ``actor`` for ``action`` (a provider's
+    own); ``visible_interventions`` adds those of the cases the actor reaches."""
+    if not _active(actor):
+        return ()
+    return tuple(_granted_ids(InterventionUserGrant, InterventionGroupGrant, actor,
+                              _kinds_allowing(INTERVENTION_GRANT_ACTIONS, action), timezone.now()))
+
+
 def visible_intervention_ids(actor, action: str = Action.VIEW) -> QuerySet:
     """The ids of ``visible_interventions`` (see ``visible_case_ids``)."""
     if not _active(actor):
         return _ids_union(Intervention, [])
-    now = timezone.now()
-    parts = list(_granted_ids(InterventionUserGrant, InterventionGroupGrant, actor,
-                              _kinds_allowing(INTERVENTION_GRANT_ACTIONS, action), now))
+    parts = list(intervention_granted_ids(actor, action))
     parts.append(Intervention.objects.filter(case__in=visible_case_ids(actor, action)).values("id"))
     return _ids_union(Intervention, parts)
 

@@ -126,3 +126,68 @@ class DeadlineBreach(models.Model):
 
     def __str__(self):
         return f"{self.deadline} ({self.due_at:%Y-%m-%d})"
+
+
+class OpenTask(models.Model):
+    """An open human task with the objects its permission is checked on, for the task
+    lists (inbox, queue) at national scale.
+
+    On PostgreSQL, triggers on ``viewflow_task``, the process tables, cases, referrals and
+    interventions keep one row per open (new, assigned, started) human task with a
+    permission, with its owner, status, creation time and subject: the referral, the
+    case (for an intervention's task the intervention's case), the intervention, and the
+    team (the referral's or the case's). A list then filters and sorts one narrow table
+    by owner or team instead of joining every task to its process and subject. Rows are
+    never written by the application; other databases leave the table empty and the
+    lists join viewflow's tables (``workflows.selectors``).
+    """
+
+    task = models.OneToOneField(
+        "viewflow.Task", verbose_name=_("task"), primary_key=True, on_delete=models.DO_NOTHING,
+        db_constraint=False, related_name="+",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, on_delete=models.DO_NOTHING,
+        db_constraint=False, db_index=False, related_name="+",
+    )
+    owner_permission = models.CharField(_("permission"), max_length=255)
+    status = models.CharField(_("status"), max_length=50)
+    created = models.DateTimeField(_("created"))
+    referral = models.ForeignKey(
+        "referrals.Referral", verbose_name=_("referral"), null=True, on_delete=models.DO_NOTHING,
+        db_constraint=False, db_index=False, related_name="+",
+    )
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), null=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+        related_name="+",
+    )
+    intervention = models.ForeignKey(
+        "interventions.Intervention", verbose_name=_("intervention"), null=True, on_delete=models.DO_NOTHING,
+        db_constraint=False, db_index=False, related_name="+",
+    )
+    team = models.ForeignKey(
+        "accounts.Team", verbose_name=_("team"), null=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("open task")
+        verbose_name_plural = _("open tasks")
+        indexes = [
+            # The inbox: one owner's tasks, oldest first (index-only: the whole row).
+            models.Index(fields=["owner", "owner_permission", "created", "task"], name="wf_opentask_owner",
+                         include=["status", "referral", "case", "intervention", "team"]),
+            # The queue: unassigned tasks of a team (a supervisor's approvals), oldest first.
+            models.Index(fields=["team", "created", "task"], name="wf_opentask_team_queue",
+                         include=["owner_permission", "status"], condition=models.Q(owner__isnull=True)),
+            # The queue's look-up of each granted subject's unassigned tasks (index-only).
+            *(models.Index(fields=[subject], include=["task", "created", "owner_permission", "status"],
+                           condition=models.Q(owner__isnull=True), name=f"wf_opentask_{subject}_queue")
+              for subject in ("case", "referral", "intervention")),
+            # The triggers' look-ups when a subject moves to another team or case.
+            *(models.Index(fields=[subject], name=f"wf_opentask_{subject}")
+              for subject in ("case", "referral", "intervention")),
+        ]
+
+    def __str__(self):
+        return f"{self.owner_permission} ({self.status})"

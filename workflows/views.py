@@ -27,8 +27,6 @@ from caseflow.referrals.models import Referral
 from . import forms, selectors, services
 from .subjects import subject_of
 
-TASKS_PER_PAGE = 50
-
 # --------------------------------------------------------------------------- task views
 
 
@@ -282,7 +280,7 @@ def _guard_task_urls(patterns):
 class TaskInboxView(LoginRequiredMixin, ListView):
     template_name = "workflows/task_inbox.html"
     context_object_name = "tasks"
-    paginate_by = TASKS_PER_PAGE
+    paginate_by = selectors.TASKS_PER_PAGE
 
     def get_queryset(self):
         return selectors.task_inbox_pages(actor=self.request.user)
@@ -299,7 +297,7 @@ class TaskInboxView(LoginRequiredMixin, ListView):
 class TaskQueueView(LoginRequiredMixin, ListView):
     template_name = "workflows/task_queue.html"
     context_object_name = "tasks"
-    paginate_by = TASKS_PER_PAGE
+    paginate_by = selectors.TASKS_PER_PAGE
 
     def get_queryset(self):
         return selectors.task_queue_pages(actor=self.request.user)

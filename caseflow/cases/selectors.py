@@ -9,6 +9,7 @@ from django.http import Http404
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.selectors import audit_events_for_case
 from caseflow.audit.services import audit_record
+from caseflow.core.queries import summed_counts
 from caseflow.interventions.models import Intervention
 from caseflow.referrals.models import Referral
 from permissions.policy import AccessDenied, case_actions, case_visibility, visible_cases
@@ -53,30 +54,22 @@ class CaseListPages:
 
     def count(self) -> int:
         visibility = self.visibility
-        if not visibility.granted:
+        if not visibility.granted and visibility.team_id is None:
             return 0
         if self.plain:
             return case_list_for(actor=self.actor).count()
         if visibility.team_id is None:
             return visibility.granted_ids().count()
-        outside = Case.objects.filter(pk__in=visibility.granted_ids()).exclude(
-            team_id=visibility.team_id).values("pk")
-        outside_sql, outside_params = outside.query.get_compiler(connection=connection).as_sql()
-        # Only a model's table name and the ORM's compiled SQL are interpolated; every
-        # value is a bound parameter.
-        table = TeamCaseCount._meta.db_table
-        sql = (f"SELECT COALESCE((SELECT cases FROM {table} WHERE team_id = %s), 0)"  # noqa: S608
-               f" + (SELECT count(*) FROM ({outside_sql}) AS outside)")
-        with connection.cursor() as cursor:
-            cursor.execute(sql, (visibility.team_id, *outside_params))
-            return cursor.fetchone()[0]
+        outside = Case.objects.filter(pk__in=visibility.granted_ids()).exclude(team_id=visibility.team_id)
+        team = TeamCaseCount.objects.filter(team_id=visibility.team_id).values("cases")
+        return summed_counts(counted=(outside.values("pk"),), values=(team,))
 
     def __len__(self) -> int:
         return self.count()
 
     def __getitem__(self, index: slice) -> list[Case]:
         visibility = self.visibility
-        if not visibility.granted:
+        if not visibility.granted and visibility.team_id is None:
             return []
         if self.plain:
             return list(case_list_for(actor=self.actor)[index])

@@ -131,3 +131,13 @@ def test_command_seeds_an_empty_database(tmp_path, settings):
     call_command("seed_bench", "--cases", "20", "--caseworkers", "4", "--teams", "2", "--no-analyze")
     assert Case.objects.count() == 20
     assert CaseUserGrant.objects.filter(kind=GrantKind.ASSIGNED).count() == 20
+
+
+def test_bulk_seeded_tasks_are_indexed_and_both_reaches_agree(seeded):
+    from tests.workflows.test_open_tasks import _assert_reaches_agree, _expected_rows, _rows
+
+    rows = _rows()
+    assert len(rows) > 100
+    assert rows == _expected_rows()
+    assert {"cases.change_case", "cases.approve_case", "cases.cosign_case"} <= {row[2] for row in rows}
+    assert _assert_reaches_agree() > 100
