@@ -153,7 +153,7 @@ class OpenTaskReach:
                     # tasks up by index (the planner preferred a scan of every unassigned
                     # task; OFFSET 0 keeps it from flattening the lateral subquery).
                     self.branches.append((
-                        f"SELECT o.task_id, o.created FROM {grant_rows} CROSS JOIN LATERAL"
+                        f"SELECT o.task_id, o.created FROM {grant_rows} CROSS JOIN LATERAL"  # noqa: S608
                         f" (SELECT o.task_id, o.created, o.owner_permission FROM {table} o"
                         f" WHERE o.{self._COLUMNS[kind]} = g.content_object_id AND {where} OFFSET 0) o"
                         f" WHERE {who} AND (g.valid_until IS NULL OR g.valid_until > %s) AND ({' OR '.join(pairs)})",
@@ -202,7 +202,7 @@ class OpenTaskReach:
         if self.team is not None:
             team_sql, team_params = self.team
             parts.insert(0, f"({team_sql} ORDER BY o.created, o.task_id LIMIT {int(per_page)})")
-            count = f"(SELECT count(*) FROM ({team_sql}) AS team) + {count}"
+            count = f"(SELECT count(*) FROM ({team_sql}) AS team) + {count}"  # noqa: S608
         sql = (f"WITH granted AS MATERIALIZED ({granted_sql}) "  # noqa: S608 (built above, bound params)
                f"SELECT {count}, ARRAY(SELECT task_id FROM ({' UNION '.join(parts)}) AS candidates"
                f" ORDER BY created, task_id LIMIT {int(per_page)})")
