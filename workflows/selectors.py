@@ -9,8 +9,7 @@ their process and subject; both give the same tasks (tested).
 """
 
 from django.db import connection
-from django.db.models import Case as SqlCase
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -248,15 +247,30 @@ def _with_subject(tasks: QuerySet[Task]) -> QuerySet[Task]:
         case_id=Coalesce(first(case, "case_id"), first(intervention, "intervention__case_id")),
         case_reference=Coalesce(first(case, "case__reference"), first(intervention, "intervention__case__reference")),
         intervention_id=first(intervention, "intervention_id"),
-        # The task's deadline: the pending timer armed on it (a boundary timeout).
-        due_at=Subquery(Task.objects.filter(previous=OuterRef("pk"), status=STATUS.SCHEDULED,
-                                            flow_task_type="TIMER").order_by("scheduled").values("scheduled")[:1]),
-        subject_kind=SqlCase(
-            When(Exists(referral), then=Value("referral")),
-            When(Exists(case), then=Value("case")),
-            default=Value("intervention"), output_field=CharField(),
-        ),
+        due_at=_due_at("pk"),
     ).order_by("created", "pk")
+
+
+def _due_at(task_field: str) -> Subquery:
+    """The task's deadline: the pending timer armed on it (a boundary timeout)."""
+    return Subquery(Task.objects.filter(previous=OuterRef(task_field), status=STATUS.SCHEDULED,
+                                        flow_task_type="TIMER").order_by("scheduled").values("scheduled")[:1])
+
+
+def _open_tasks_shown(task_ids) -> list[Task]:
+    """The tasks of a page with what the list shows (``_with_subject``'s attributes),
+    from their ``OpenTask`` rows: one statement joining the subjects of the shown rows."""
+    rows = (OpenTask.objects.filter(task_id__in=task_ids).select_related("task", "referral", "case")
+            .annotate(due_at=_due_at("task_id")).order_by("created", "task_id"))
+    tasks = []
+    for row in rows:
+        task = row.task
+        task.referral_id, task.case_id, task.intervention_id = row.referral_id, row.case_id, row.intervention_id
+        task.referral_reference = row.referral.reference if row.referral_id else None
+        task.case_reference = row.case.reference if row.case_id else None
+        task.due_at = row.due_at
+        tasks.append(task)
+    return tasks
 
 
 def task_inbox_for(*, actor) -> QuerySet[Task]:
@@ -299,16 +313,14 @@ class TaskPages:
     def __getitem__(self, index: slice) -> list[Task]:
         if index.stop is not None and index.stop <= index.start:
             return []
-        if self.reach is not None:
-            if index.start == 0 and self.first_page is not None and index.stop <= self.per_page:
-                page_ids = self.first_page[: index.stop]
-            else:
-                page_ids = self.reach.page_ids(index)
-                if page_ids is None:
-                    return []
+        if self.reach is None:
+            return list(_with_subject(Task.objects.filter(
+                pk__in=self.tasks.order_by("created", "pk").values("pk")[index])))
+        if index.start == 0 and self.first_page is not None and index.stop <= self.per_page:
+            page_ids = self.first_page[: index.stop]
         else:
-            page_ids = self.tasks.order_by("created", "pk").values("pk")[index]
-        return list(_with_subject(Task.objects.filter(pk__in=page_ids)))
+            page_ids = self.reach.page_ids(index)
+        return _open_tasks_shown(page_ids) if page_ids is not None else []
 
 
 def task_inbox_pages(*, actor) -> TaskPages:
