@@ -127,11 +127,11 @@ def _machine() -> dict:
 
 
 ROWS = (
-    ("case_list_selector_caseworker", "Case list selector, caseworker (page of 50 + count + audit event)"),
-    ("case_list_read_caseworker", "… the same without the audit event"),
+    ("case_list_read_caseworker", "Case list selector, caseworker (page of 50 + exact count)"),
+    ("case_list_selector_caseworker", "… with its audit event (`case_page_for`, what the view calls)"),
     ("case_list_floor_caseworker", "… hand-written SQL floor"),
-    ("case_list_selector_supervisor", "Case list selector, supervisor (whole team)"),
-    ("case_list_read_supervisor", "… the same without the audit event"),
+    ("case_list_read_supervisor", "Case list selector, supervisor (whole team)"),
+    ("case_list_selector_supervisor", "… with its audit event (`case_page_for`)"),
     ("case_list_floor_supervisor", "… hand-written SQL floor"),
     ("case_list_page_caseworker", "GET /cases/ rendered (test client), caseworker"),
     ("case_list_page_supervisor", "GET /cases/ rendered (test client), supervisor"),
@@ -154,25 +154,33 @@ def _table(scales: dict[int, dict]) -> list[str]:
     return lines
 
 
+def _both(read: float, with_audit: float, ok) -> str:
+    return f"{_met(ok(read))} (reads); {_met(ok(with_audit))} (with the audit event)"
+
+
 def _targets(scales: dict[int, dict], audit: dict | None) -> list[str]:
+    """The §7 targets. The case list is judged twice: the selector's reads (page of 50 +
+    exact count, what §7 names) and ``case_page_for`` with its one audit event (what the
+    view calls); inbox and queue are the reads (their views record one event each)."""
     lines = ["| Target (design.md §7) | Scale | Measured | Result |", "|---|---|---|---|"]
     for scale, result in scales.items():
         res = result["results"]
         for who in ("caseworker", "supervisor"):
             sel = res[f"case_list_selector_{who}"]
             read = res[f"case_list_read_{who}"]
-            ratio = res[f"case_list_ratio_{who}"]
+            floor = res[f"case_list_floor_{who}"]
             lines.append(f"| Case list selector p95 ≤ {TARGET_SELECTOR_P95_MS} ms ({who}) | {scale:,} | "
-                         f"{sel['p95_ms']} ms | {_met(sel['p95_ms'] <= TARGET_SELECTOR_P95_MS)} |")
+                         f"{read['p95_ms']} ms reads, {sel['p95_ms']} ms with the audit event | "
+                         f"{_both(read['p95_ms'], sel['p95_ms'], lambda v: v <= TARGET_SELECTOR_P95_MS)} |")
             lines.append(f"| Case list ≤ {TARGET_QUERIES} queries ({who}) | {scale:,} | "
                          f"{read['queries']} reading + {sel['queries_audit']} for the audit event "
                          f"(+{sel['queries'] - read['queries'] - sel['queries_audit']} other) | "
-                         f"{_met(read['queries'] <= TARGET_QUERIES)} (reads); "
-                         f"{_met(sel['queries'] <= TARGET_QUERIES)} (with audit) |")
-            lines.append(f"| Case list within {TARGET_FLOOR_RATIO}× the SQL floor ({who}) | {scale:,} | "
-                         f"{ratio['selector_vs_floor_median']}× median, {ratio['selector_vs_floor_p95']}× p95 "
-                         f"(reads only: {ratio['read_vs_floor_median']}×) | "
-                         f"{_met(ratio['selector_vs_floor_p95'] <= TARGET_FLOOR_RATIO)} |")
+                         f"{_both(read['queries'], sel['queries'], lambda v: v <= TARGET_QUERIES)} |")
+            lines.append(f"| Case list p95 within {TARGET_FLOOR_RATIO}× the SQL floor ({who}) | {scale:,} | "
+                         f"{round(read['p95_ms'] / floor['p95_ms'], 2)}× reads, "
+                         f"{round(sel['p95_ms'] / floor['p95_ms'], 2)}× with the audit event "
+                         f"(floor {floor['p95_ms']} ms) | "
+                         f"{_both(read['p95_ms'] / floor['p95_ms'], sel['p95_ms'] / floor['p95_ms'], lambda v: v <= TARGET_FLOOR_RATIO)} |")
             for kind in ("inbox", "queue"):
                 key = f"{kind}_{who}"
                 if key in res:
@@ -189,11 +197,22 @@ def _targets(scales: dict[int, dict], audit: dict | None) -> list[str]:
                      f"entries | {_met(cp['constant'])} |")
     if len(scales) > 1:
         small, large = min(scales), max(scales)
+
+        def p95(scale, key):
+            return scales[scale]["results"][key]["p95_ms"]
+
         for who in ("caseworker", "supervisor"):
-            a = scales[small]["results"][f"case_list_selector_{who}"]["p95_ms"]
-            b = scales[large]["results"][f"case_list_selector_{who}"]["p95_ms"]
+            reads = p95(large, f"case_list_read_{who}") / p95(small, f"case_list_read_{who}")
+            audited = p95(large, f"case_list_selector_{who}") / p95(small, f"case_list_selector_{who}")
             lines.append(f"| Case list p95 at {large:,} ≤ {TARGET_SCALE_RATIO}× at {small:,} ({who}) | both | "
-                         f"{round(b / a, 2)}× | {_met(b / a <= TARGET_SCALE_RATIO)} |")
+                         f"{round(reads, 2)}× reads, {round(audited, 2)}× with the audit event | "
+                         f"{_both(reads, audited, lambda v: v <= TARGET_SCALE_RATIO)} |")
+        for key in ("inbox_caseworker", "queue_caseworker", "queue_supervisor"):
+            if key in scales[small]["results"] and key in scales[large]["results"]:
+                ratio = p95(large, key) / p95(small, key)
+                kind, who = key.split("_")
+                lines.append(f"| {kind.capitalize()} p95 at {large:,} ≤ {TARGET_SCALE_RATIO}× at {small:,} ({who}) | "
+                             f"both | {round(ratio, 2)}× | {_met(ratio <= TARGET_SCALE_RATIO)} |")
     if audit:
         one, four = audit["inserts"]
         verify = audit["verify"]
