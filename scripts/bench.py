@@ -138,6 +138,7 @@ ROWS = (
     ("inbox_caseworker", "Inbox selector, caseworker (page of 50 + count)"),
     ("queue_caseworker", "Queue selector, caseworker (page of 50 + count)"),
     ("queue_supervisor", "Queue selector, supervisor (page of 50 + count)"),
+    ("queue_consultant", "Queue selector, child consultant (page of 50 + count; not a §7 user)"),
     ("cpr_search", "Search by CPR (blind index), with its audit event"),
 )
 

@@ -14,7 +14,8 @@ the queries per call. Measured:
   person, responsible and team joined) for the same result: the floor;
 * ``case_list_page_*``: ``GET /cases/`` through the Django test client (logged in);
 * ``inbox_*`` / ``queue_*``: ``task_inbox_pages`` / ``task_queue_pages`` (what the views page over) in the same shape
-  (page of 50 + count);
+  (page of 50 + count), for the caseworker, the supervisor and a child consultant (who
+  reaches every minor's case through a group grant);
 * ``cpr_search``: ``search_for`` with a seeded CPR number (blind index);
 * the case page (``GET /cases/<id>/``): queries with the seeded history and again after
   200 more journal notes and audit events on the case (must be equal).
@@ -156,6 +157,7 @@ def build(tag_prefix: str) -> tuple[list[Measurement], dict]:
 
     caseworker = _typical_caseworker(tag_prefix)
     supervisor = User.objects.filter(username__startswith=f"{tag_prefix}sup").order_by("pk").first()
+    consultant = User.objects.filter(username__startswith=f"{tag_prefix}cons").order_by("pk").first()
     person = Person.objects.exclude(cpr_index="").order_by("pk").first()
     cpr = cpr_decrypt(person.cpr_encrypted)
 
@@ -198,7 +200,7 @@ def build(tag_prefix: str) -> tuple[list[Measurement], dict]:
     user_box: dict[int, object] = {}
 
     def refresh():
-        for user in (caseworker, supervisor):
+        for user in (caseworker, supervisor, consultant):
             user_box[user.pk] = fresh(user)
 
     measurements = [
@@ -213,6 +215,7 @@ def build(tag_prefix: str) -> tuple[list[Measurement], dict]:
         Measurement("inbox_caseworker", tasks(task_inbox_pages, caseworker)),
         Measurement("queue_caseworker", tasks(task_queue_pages, caseworker)),
         Measurement("queue_supervisor", tasks(task_queue_pages, supervisor)),
+        Measurement("queue_consultant", tasks(task_queue_pages, consultant)),
         Measurement("cpr_search", lambda: len(search_for(actor=user_box[caseworker.pk], query=cpr).people)),
     ]
     context = {"caseworker": caseworker.username, "supervisor": supervisor.username, "refresh": refresh,

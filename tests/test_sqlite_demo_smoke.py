@@ -34,6 +34,15 @@ for user in User.objects.all():
     client = Client(raise_request_exception=False)
     client.force_login(user)
     result[user.username] = {url: client.get(url).status_code for url in urls}
+# Without OpenTask's triggers the task lists join viewflow's tables: the same demo lists.
+from django.core.paginator import Paginator
+from workflows.selectors import task_inbox_pages, task_queue_pages
+lists = {}
+for username in ("caseworker1", "caseworker2", "mentor1"):
+    user = User.objects.get(username=username)
+    lists[username] = [Paginator(pages(actor=user), 50).get_page(1).paginator.count
+                       for pages in (task_inbox_pages, task_queue_pages)]
+result["_task_lists"] = lists
 print(json.dumps(result))
 """
 
@@ -47,6 +56,8 @@ def test_sqlite_demo_pages_answer_for_every_demo_user(tmp_path):
                             timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     statuses = json.loads(result.stdout.strip().splitlines()[-1])
+    # The demo's inboxes and queues (tests/demo on PostgreSQL): 2 + 1 follow-ups, 3 screenings.
+    assert statuses.pop("_task_lists") == {"caseworker1": [2, 3], "caseworker2": [1, 3], "mentor1": [0, 0]}
     errors = {(user, url): code for user, pages in statuses.items() for url, code in pages.items() if code >= 500}
     assert errors == {}
     assert statuses["caseworker1"]["/cases/"] == 200

@@ -133,14 +133,17 @@ class OpenTaskReach:
             # ``visible_interventions``): their permission is checked on the intervention.
             scopes = [(perm, action) for perm, scope_kind, action in TASK_SCOPES
                       if scope_kind == kind or (kind == CASE and scope_kind == INTERVENTION)]
-            pairs, pair_params = [], []
+            pairs, pair_params, perms = [], [], []
             for perm, action in scopes:
                 kinds = [grant_kind for grant_kind, actions in kinds_allow.items() if action in actions]
                 if kinds:
                     pairs.append("(o.owner_permission = %s AND g.kind = ANY(%s))")
                     pair_params += [perm, kinds]
+                    perms.append(perm)
             if not pairs:
                 continue
+            # The permissions alone too: a filter on the task rows before any join.
+            task_rows, task_params = f"{where} AND o.owner_permission = ANY(%s)", [*params, perms]
             grants = [(user_grants, "g.user_id = %s", actor.pk, True)]
             if group_ids:
                 # A group's grants can be many (the consultants' on every minor's case).
@@ -154,15 +157,15 @@ class OpenTaskReach:
                     self.branches.append((
                         f"SELECT o.task_id, o.created FROM {grant_rows} CROSS JOIN LATERAL"  # noqa: S608
                         f" (SELECT o.task_id, o.created, o.owner_permission FROM {table} o"
-                        f" WHERE o.{self._COLUMNS[kind]} = g.content_object_id AND {where} OFFSET 0) o"
+                        f" WHERE o.{self._COLUMNS[kind]} = g.content_object_id AND {task_rows} OFFSET 0) o"
                         f" WHERE {who} AND (g.valid_until IS NULL OR g.valid_until > %s) AND ({' OR '.join(pairs)})",
-                        [*params, who_param, now, *pair_params]))
+                        [*task_params, who_param, now, *pair_params]))
                 else:
                     self.branches.append((
                         f"{select} JOIN {grant_rows} ON g.content_object_id = o.{self._COLUMNS[kind]}"
-                        f" WHERE {where} AND {who} AND (g.valid_until IS NULL OR g.valid_until > %s)"
+                        f" WHERE {task_rows} AND {who} AND (g.valid_until IS NULL OR g.valid_until > %s)"
                         f" AND ({' OR '.join(pairs)})",
-                        [*params, who_param, now, *pair_params]))
+                        [*task_params, who_param, now, *pair_params]))
 
         for actions, referral_ids in referral_rule_ids(actor):
             perms = [perm for perm, kind, action in TASK_SCOPES if kind == REFERRAL and action in actions]

@@ -477,7 +477,8 @@ class Seeder:
             for table in ("people_person", "cases_case", "referrals_referral", "interventions_intervention",
                           "journal_journalnote", "permissions_caseusergrant", "permissions_casegroupgrant",
                           "permissions_interventionusergrant", "viewflow_process", "workflows_caseprocess",
-                          "viewflow_task", "audit_auditevent", "accounts_user", "accounts_user_groups"):
+                          "viewflow_task", "workflows_opentask", "cases_teamcasecount", "audit_auditevent",
+                          "accounts_user", "accounts_user_groups"):
                 cursor.execute(f"VACUUM ANALYZE {table}")
 
 
