@@ -272,6 +272,8 @@ CASEFLOW_DOCUMENT_MAX_BYTES = env.int("CASEFLOW_DOCUMENT_MAX_BYTES", default=10 
 
 # --------------------------------------------------------------------------- security
 
+# Database sessions; a database outage while saving one gets the 503 page, not a 400.
+SESSION_ENGINE = "caseflow.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
