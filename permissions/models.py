@@ -42,19 +42,33 @@ class GrantFields(models.Model):
         abstract = True
 
 
-class CaseUserGrant(UserObjectPermissionBase, GrantFields):
+class CaseGrantFields(GrantFields):
+    # The case's opening time on its grant, so that a case list takes its newest granted
+    # cases from one index range instead of looking up every granted case. Written by a
+    # PostgreSQL trigger on insert and kept when a case's opening time changes; empty on
+    # other databases, which list cases without it.
+    case_opened_at = models.DateTimeField(_("case opened"), null=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class CaseUserGrant(UserObjectPermissionBase, CaseGrantFields):
     content_object = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="user_grants")
 
     class Meta:
         verbose_name = _("case grant (user)")
         verbose_name_plural = _("case grants (user)")
         unique_together = [("user", "permission", "content_object", "kind")]
-        # The second index answers the list's "ids granted to this user" from the index alone.
+        # The second index answers the list's "ids granted to this user" from the index
+        # alone; the third its newest granted cases.
         indexes = [models.Index(fields=["user", "content_object"], name="perm_caseuser_user_obj"),
-                   models.Index(fields=["user", "kind", "content_object"], include=["valid_until"], name="perm_caseuser_list")]
+                   models.Index(fields=["user", "kind", "content_object"], include=["valid_until"], name="perm_caseuser_list"),
+                   models.Index(fields=["user", "-case_opened_at", "-content_object"], include=["kind", "valid_until"],
+                                name="perm_caseuser_newest")]
 
 
-class CaseGroupGrant(GroupObjectPermissionBase, GrantFields):
+class CaseGroupGrant(GroupObjectPermissionBase, CaseGrantFields):
     content_object = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="group_grants")
 
     class Meta:
@@ -62,7 +76,9 @@ class CaseGroupGrant(GroupObjectPermissionBase, GrantFields):
         verbose_name_plural = _("case grants (group)")
         unique_together = [("group", "permission", "content_object", "kind")]
         indexes = [models.Index(fields=["group", "content_object"], name="perm_casegroup_group_obj"),
-                   models.Index(fields=["group", "kind", "content_object"], include=["valid_until"], name="perm_casegroup_list")]
+                   models.Index(fields=["group", "kind", "content_object"], include=["valid_until"], name="perm_casegroup_list"),
+                   models.Index(fields=["group", "-case_opened_at", "-content_object"], include=["kind", "valid_until"],
+                                name="perm_casegroup_newest")]
 
 
 class ReferralUserGrant(UserObjectPermissionBase, GrantFields):

@@ -258,7 +258,8 @@ def write_report(scales: dict[int, dict], audit: dict | None, *, total_seconds: 
         "median number of grants; the supervisor sees the whole team (a tenth of all cases).",
         "- The floor is a hand-written SQL pair (exact count, then the page of 50 with person, responsible "
         "and team joined) for the same result, in the best shape known by hand (covering grant indexes, "
-        "group ids inlined, the team counter and the team's newest 50 for a supervisor).",
+        "group ids inlined, the newest 50 of each grant table by the case's opening time on the grant, the "
+        "team counter and the team's newest 50 for a supervisor).",
         "- Inbox and queue are measured in the list shape of §7 (page of 50 + exact count) through a "
         "Paginator over what the views page over (`task_inbox_pages` / `task_queue_pages`, 50 a page).",
         "- The case list is judged twice: on the selector's reads (page of 50 + exact count, what §7 names) and with its one `case.listed` audit event (`case_page_for`, what the view calls). Inbox and queue have no hand-written floor (issue 11 asks for one for the case list; their SQL is hand-written already, `workflows.selectors.OpenTaskReach`).",

@@ -103,9 +103,10 @@ def _typical_caseworker(tag_prefix: str):
 def _floor(actor, *, supervisor: bool):
     """The hand-written SQL for the same result (exact count and page of 50), in the
     best shape we know by hand: the grants read from their covering indexes with the
-    group ids inlined; for a supervisor the team's size from the trigger-kept counter plus
-    the grants outside the team, and only the team's newest 50 cases by the
-    (team, opened_at, id) index merged with the grants before the page is cut."""
+    group ids inlined; the page from the newest 50 granted cases of each grant table (the
+    grants' (who, case opened, case) index) and, for a supervisor, the team's newest 50 by
+    the (team, opened_at, id) index; a supervisor's count from the trigger-kept team
+    counter plus the grants outside the team."""
     from django.db import connection
 
     from permissions.rules import CASE_GRANT_ACTIONS, Action
@@ -119,14 +120,21 @@ def _floor(actor, *, supervisor: bool):
          WHERE group_id = ANY(%(groups)s) AND kind = ANY(%(kinds)s)
            AND (valid_until IS NULL OR valid_until > now())"""
     params = {"user": actor.pk, "kinds": kinds, "groups": groups, "team": actor.team_id}
+    newest = """
+        (SELECT DISTINCT content_object_id AS id, case_opened_at FROM permissions_caseusergrant
+          WHERE user_id = %(user)s AND kind = ANY(%(kinds)s) AND (valid_until IS NULL OR valid_until > now())
+          ORDER BY case_opened_at DESC, content_object_id DESC LIMIT 50)
+        UNION (SELECT DISTINCT content_object_id, case_opened_at FROM permissions_casegroupgrant
+          WHERE group_id = ANY(%(groups)s) AND kind = ANY(%(kinds)s) AND (valid_until IS NULL OR valid_until > now())
+          ORDER BY case_opened_at DESC, content_object_id DESC LIMIT 50)"""
     if supervisor:
         count_sql = f"""SELECT COALESCE((SELECT cases FROM cases_teamcasecount WHERE team_id = %(team)s), 0)
                         + (SELECT count(*) FROM cases_case WHERE id IN ({granted}) AND team_id <> %(team)s)"""
-        candidates = f"""{granted} UNION (SELECT id FROM cases_case WHERE team_id = %(team)s
-                                            ORDER BY opened_at DESC, id DESC LIMIT 50)"""
+        newest += """ UNION (SELECT id, opened_at FROM cases_case WHERE team_id = %(team)s
+                                ORDER BY opened_at DESC, id DESC LIMIT 50)"""
     else:
         count_sql = f"SELECT count(*) FROM ({granted}) AS v"
-        candidates = granted
+    candidates = f"SELECT id FROM ({newest}) AS newest"
     with connection.cursor() as cursor:
         cursor.execute(count_sql, params)
         count = cursor.fetchone()[0]

@@ -1,9 +1,11 @@
 """Reads of cases. Every read goes through the policy's visibility querysets and leaves
 one audit event (a list page is one event carrying the ids it showed)."""
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from caseflow.audit.actions import AuditAction
@@ -39,8 +41,9 @@ class CaseListPages:
     (the trigger-kept ``TeamCaseCount``) to the granted ones outside the team, instead of
     de-duplicating a whole team at every view; a page takes, from the team, only its
     newest ``stop`` cases (the ``(team, opened_at, id)`` index) before merging them with
-    the granted ids. Other databases than PostgreSQL (SQLite in ``make run``) get the
-    plain list.
+    the granted ids, and from the grants only their newest ``stop`` cases (the grants
+    carry their case's opening time, ``CaseGrantFields.case_opened_at``). Other databases
+    than PostgreSQL (SQLite in ``make run``) get the plain list.
     """
 
     ordered = True  # for the Paginator's unordered-list warning
@@ -73,14 +76,34 @@ class CaseListPages:
             return []
         if self.plain:
             return list(case_list_for(actor=self.actor)[index])
-        parts = [part.order_by() for part in visibility.granted]
+        # The newest ``stop`` cases of every part, from the grants' (who, case opened,
+        # case) index and the team's (team, opened, id) index: never every granted case.
+        parts = [part.order_by("-case_opened_at", "-content_object_id")
+                 .values("content_object_id", "case_opened_at").distinct()[: index.stop]
+                 for part in visibility.granted]
         if visibility.team_id is not None:
             parts.append(Case.objects.filter(team_id=visibility.team_id).order_by(*_LIST_ORDER)
-                         .values("pk")[: index.stop])
-        first, *rest = parts
-        candidates = first.union(*rest) if rest else first
+                         .values("pk", "opened_at")[: index.stop])
+        compiled = _compiled(parts)
+        if not compiled:
+            return []
+        # Only the ORM's compiled SQL is joined here; every value is a bound parameter.
+        candidates = RawSQL("SELECT id FROM (" + " UNION ".join(f"({sql})" for sql, _ in compiled)  # noqa: S608, S611
+                            + ") AS candidates (id, opened_at)", [p for _, params in compiled for p in params])
         page_ids = Case.objects.filter(pk__in=candidates).order_by(*_LIST_ORDER).values("pk")[index]
         return list(Case.objects.filter(pk__in=page_ids).select_related(*_LIST_RELATED).order_by(*_LIST_ORDER))
+
+
+def _compiled(querysets) -> list[tuple[str, tuple]]:
+    """The SQL of each queryset that can match anything (a part with an empty ``IN``
+    list, such as the group grants of a user in no group, matches nothing)."""
+    compiled = []
+    for queryset in querysets:
+        try:
+            compiled.append(queryset.query.get_compiler(connection=connection).as_sql())
+        except EmptyResultSet:
+            continue
+    return compiled
 
 
 def case_page_for(*, actor, page_number=1, per_page=CASES_PER_PAGE, purpose=PURPOSE_CASE_WORK) -> Page:

@@ -152,3 +152,44 @@ def test_team_case_count_follows_inserts_bulk_inserts_moves_and_deletes(team):
     Case.objects.filter(team=other).order_by("pk").first().delete()
     kept, real = counts()
     assert kept == real == {team.pk: 1, other.pk: 6}
+
+
+@pytest.mark.parametrize("per_page", [1, 2, 50])
+def test_case_page_matches_the_plain_list_for_a_caseworker_with_ties_and_several_grants_per_case(team, per_page):
+    """The page takes each grant table's newest cases from the grants' own index: with
+    cases opened at the same moment and several grants on one case (responsible and
+    stand-in), every page is still exactly the visible list's slice."""
+    from permissions.models import CaseUserGrant, GrantKind
+    from permissions.services import case_access_grant
+
+    worker = UserFactory(team=team, roles=["caseworker"])
+    moment = datetime.datetime(2026, 3, 1, 9, tzinfo=datetime.UTC)
+    cases = [CaseFactory(team=team, responsible=worker, opened_at=moment + datetime.timedelta(days=i // 3))
+             for i in range(7)]
+    for case in cases[::2]:
+        case_access_grant(actor=worker, case=case, user=worker, kind=GrantKind.STAND_IN, reason="Vikar")
+    assert CaseUserGrant.objects.filter(user=worker).count() > len(cases)
+    assert not CaseUserGrant.objects.filter(case_opened_at__isnull=True).exists()
+    expected = list(case_list_for(actor=worker).values_list("pk", flat=True))
+    assert len(expected) == 7
+    pages = _paged(worker, per_page)
+    assert all(page.paginator.count == 7 for page in pages)
+    assert [case.pk for page in pages for case in page.object_list] == expected
+
+
+def test_grants_carry_their_cases_opening_time_also_when_it_changes(team):
+    from caseflow.cases.models import Case
+    from permissions.models import CaseGroupGrant, CaseUserGrant
+
+    worker = UserFactory(team=team, roles=["caseworker"])
+    case = CaseFactory(team=team, responsible=worker)
+    grant = CaseUserGrant.objects.get(user=worker, content_object=case)
+    assert grant.case_opened_at == case.opened_at
+    earlier = case.opened_at - datetime.timedelta(days=400)
+    Case.objects.filter(pk=case.pk).update(opened_at=earlier)
+    assert CaseUserGrant.objects.get(pk=grant.pk).case_opened_at == earlier
+    # Whatever a writer puts there, the trigger writes the case's.
+    CaseUserGrant.objects.filter(pk=grant.pk).update(case_opened_at=None)
+    assert CaseUserGrant.objects.get(pk=grant.pk).case_opened_at == earlier
+    assert all(g.case_opened_at == Case.objects.get(pk=g.content_object_id).opened_at
+               for g in CaseGroupGrant.objects.all())
