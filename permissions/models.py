@@ -53,7 +53,25 @@ class CaseGrantFields(GrantFields):
         abstract = True
 
 
-class CaseUserGrant(UserObjectPermissionBase, CaseGrantFields):
+class QueueHintFields(models.Model):
+    # Whether the granted object has an open task without an owner, so that a user's task
+    # queue looks up only the grants that lead to one instead of every grant (at national
+    # scale a caseworker holds thousands). Kept by PostgreSQL triggers on the open-task
+    # index and on the grant tables (``workflows`` migration 0005), which serialise on the
+    # object; false on other databases, which build the queue without it.
+    has_unassigned_task = models.BooleanField(_("has an unassigned task"), db_default=False, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+def _queue_index(table: str) -> models.Index:
+    """The grants of a user that lead to an unassigned task (the queue's look-ups)."""
+    return models.Index(fields=["user", "kind", "content_object"], include=["valid_until"], name=f"perm_{table}_queue",
+                        condition=models.Q(has_unassigned_task=True))
+
+
+class CaseUserGrant(UserObjectPermissionBase, CaseGrantFields, QueueHintFields):
     content_object = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="user_grants")
 
     class Meta:
@@ -65,7 +83,8 @@ class CaseUserGrant(UserObjectPermissionBase, CaseGrantFields):
         indexes = [models.Index(fields=["user", "content_object"], name="perm_caseuser_user_obj"),
                    models.Index(fields=["user", "kind", "content_object"], include=["valid_until"], name="perm_caseuser_list"),
                    models.Index(fields=["user", "-case_opened_at", "-content_object"], include=["kind", "valid_until"],
-                                name="perm_caseuser_newest")]
+                                name="perm_caseuser_newest"),
+                   _queue_index("caseuser")]
 
 
 class CaseGroupGrant(GroupObjectPermissionBase, CaseGrantFields):
@@ -81,7 +100,7 @@ class CaseGroupGrant(GroupObjectPermissionBase, CaseGrantFields):
                                 name="perm_casegroup_newest")]
 
 
-class ReferralUserGrant(UserObjectPermissionBase, GrantFields):
+class ReferralUserGrant(UserObjectPermissionBase, GrantFields, QueueHintFields):
     content_object = models.ForeignKey(
         "referrals.Referral", on_delete=models.CASCADE, related_name="user_grants"
     )
@@ -90,7 +109,8 @@ class ReferralUserGrant(UserObjectPermissionBase, GrantFields):
         verbose_name = _("referral grant (user)")
         verbose_name_plural = _("referral grants (user)")
         unique_together = [("user", "permission", "content_object", "kind")]
-        indexes = [models.Index(fields=["user", "kind", "content_object"], include=["valid_until"], name="perm_refuser_list")]
+        indexes = [models.Index(fields=["user", "kind", "content_object"], include=["valid_until"], name="perm_refuser_list"),
+                   _queue_index("refuser")]
 
 
 class ReferralGroupGrant(GroupObjectPermissionBase, GrantFields):
@@ -105,7 +125,7 @@ class ReferralGroupGrant(GroupObjectPermissionBase, GrantFields):
         indexes = [models.Index(fields=["group", "kind", "content_object"], include=["valid_until"], name="perm_refgroup_list")]
 
 
-class InterventionUserGrant(UserObjectPermissionBase, GrantFields):
+class InterventionUserGrant(UserObjectPermissionBase, GrantFields, QueueHintFields):
     content_object = models.ForeignKey(
         "interventions.Intervention", on_delete=models.CASCADE, related_name="user_grants"
     )
@@ -115,7 +135,8 @@ class InterventionUserGrant(UserObjectPermissionBase, GrantFields):
         verbose_name_plural = _("intervention grants (user)")
         unique_together = [("user", "permission", "content_object", "kind")]
         indexes = [models.Index(fields=["user", "content_object"], name="perm_intuser_user_obj"),
-                   models.Index(fields=["user", "kind", "content_object"], include=["valid_until"], name="perm_intuser_list")]
+                   models.Index(fields=["user", "kind", "content_object"], include=["valid_until"], name="perm_intuser_list"),
+                   _queue_index("intuser")]
 
 
 class InterventionGroupGrant(GroupObjectPermissionBase, GrantFields):

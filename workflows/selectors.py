@@ -153,12 +153,15 @@ class OpenTaskReach:
                 if owner is None and few:
                     # Unassigned tasks are many, a user's own grants few: look each grant's
                     # tasks up by index (the planner preferred a scan of every unassigned
-                    # task; OFFSET 0 keeps it from flattening the lateral subquery).
+                    # task; OFFSET 0 keeps it from flattening the lateral subquery), and
+                    # only the grants whose object has an unassigned task (the trigger-kept
+                    # hint: at 1M cases a caseworker's 3,333 case grants, 667 of them hinted).
                     self.branches.append((
                         f"SELECT o.task_id, o.created FROM {grant_rows} CROSS JOIN LATERAL"  # noqa: S608
                         f" (SELECT o.task_id, o.created, o.owner_permission FROM {table} o"
                         f" WHERE o.{self._COLUMNS[kind]} = g.content_object_id AND {task_rows} OFFSET 0) o"
-                        f" WHERE {who} AND (g.valid_until IS NULL OR g.valid_until > %s) AND ({' OR '.join(pairs)})",
+                        f" WHERE {who} AND g.has_unassigned_task AND (g.valid_until IS NULL OR g.valid_until > %s)"
+                        f" AND ({' OR '.join(pairs)})",
                         [*task_params, who_param, now, *pair_params]))
                 else:
                     self.branches.append((

@@ -135,9 +135,12 @@ def test_command_seeds_an_empty_database(tmp_path, settings):
 
 def test_bulk_seeded_tasks_are_indexed_and_both_reaches_agree(seeded):
     from tests.workflows.test_open_tasks import _assert_reaches_agree, _expected_rows, _rows
+    from tests.workflows.test_queue_hint import _assert_hints_exact
 
     rows = _rows()
     assert len(rows) > 100
     assert rows == _expected_rows()
     assert {"cases.change_case", "cases.approve_case", "cases.cosign_case"} <= {row[2] for row in rows}
+    # The grants' queue hints, set by the bulk path (the seed writes hundreds of tasks at once).
+    assert any(_assert_hints_exact().values())
     assert _assert_reaches_agree() > 100
