@@ -155,14 +155,18 @@ def _table(scales: dict[int, dict]) -> list[str]:
     return lines
 
 
-def _both(read: float, with_audit: float, ok) -> str:
-    return f"{_met(ok(read))} (reads); {_met(ok(with_audit))} (with the audit event)"
+def _judged(read: float, ok) -> str:
+    """A case list target is judged on the selector's reads (see ``_targets``)."""
+    return _met(ok(read))
 
 
 def _targets(scales: dict[int, dict], audit: dict | None) -> list[str]:
-    """The §7 targets. The case list is judged twice: the selector's reads (page of 50 +
-    exact count, what §7 names) and ``case_page_for`` with its one audit event (what the
-    view calls); inbox and queue are the reads (their views record one event each)."""
+    """The §7 targets. The case list is judged on the selector's reads (page of 50 + exact
+    count, what §7 names); ``case_page_for`` with its one audit event (what the view
+    calls) is shown beside it but not judged against these bounds: the audited write is
+    bounded by its own §7 target (≤ 2 ms), and no list that writes an audit event can be
+    3 statements (the event alone is the chain lock, the head and the insert in a
+    transaction). Inbox and queue are the reads (their views record one event each)."""
     lines = ["| Target (design.md §7) | Scale | Measured | Result |", "|---|---|---|---|"]
     for scale, result in scales.items():
         res = result["results"]
@@ -171,17 +175,16 @@ def _targets(scales: dict[int, dict], audit: dict | None) -> list[str]:
             read = res[f"case_list_read_{who}"]
             floor = res[f"case_list_floor_{who}"]
             lines.append(f"| Case list selector p95 ≤ {TARGET_SELECTOR_P95_MS} ms ({who}) | {scale:,} | "
-                         f"{read['p95_ms']} ms reads, {sel['p95_ms']} ms with the audit event | "
-                         f"{_both(read['p95_ms'], sel['p95_ms'], lambda v: v <= TARGET_SELECTOR_P95_MS)} |")
+                         f"{read['p95_ms']} ms (with the audit event: {sel['p95_ms']} ms) | "
+                         f"{_judged(read['p95_ms'], lambda v: v <= TARGET_SELECTOR_P95_MS)} |")
             lines.append(f"| Case list ≤ {TARGET_QUERIES} queries ({who}) | {scale:,} | "
-                         f"{read['queries']} reading + {sel['queries_audit']} for the audit event "
-                         f"(+{sel['queries'] - read['queries'] - sel['queries_audit']} other) | "
-                         f"{_both(read['queries'], sel['queries'], lambda v: v <= TARGET_QUERIES)} |")
+                         f"{read['queries']} (with the audit event: + {sel['queries_audit']} for it "
+                         f"+ {sel['queries'] - read['queries'] - sel['queries_audit']} BEGIN/COMMIT) | "
+                         f"{_judged(read['queries'], lambda v: v <= TARGET_QUERIES)} |")
             lines.append(f"| Case list p95 within {TARGET_FLOOR_RATIO}× the SQL floor ({who}) | {scale:,} | "
-                         f"{round(read['p95_ms'] / floor['p95_ms'], 2)}× reads, "
-                         f"{round(sel['p95_ms'] / floor['p95_ms'], 2)}× with the audit event "
-                         f"(floor {floor['p95_ms']} ms) | "
-                         f"{_both(read['p95_ms'] / floor['p95_ms'], sel['p95_ms'] / floor['p95_ms'], lambda v: v <= TARGET_FLOOR_RATIO)} |")
+                         f"{round(read['p95_ms'] / floor['p95_ms'], 2)}× (floor {floor['p95_ms']} ms; with the "
+                         f"audit event: {round(sel['p95_ms'] / floor['p95_ms'], 2)}×) | "
+                         f"{_judged(read['p95_ms'] / floor['p95_ms'], lambda v: v <= TARGET_FLOOR_RATIO)} |")
             for kind in ("inbox", "queue"):
                 key = f"{kind}_{who}"
                 if key in res:
@@ -206,8 +209,8 @@ def _targets(scales: dict[int, dict], audit: dict | None) -> list[str]:
             reads = p95(large, f"case_list_read_{who}") / p95(small, f"case_list_read_{who}")
             audited = p95(large, f"case_list_selector_{who}") / p95(small, f"case_list_selector_{who}")
             lines.append(f"| Case list p95 at {large:,} ≤ {TARGET_SCALE_RATIO}× at {small:,} ({who}) | both | "
-                         f"{round(reads, 2)}× reads, {round(audited, 2)}× with the audit event | "
-                         f"{_both(reads, audited, lambda v: v <= TARGET_SCALE_RATIO)} |")
+                         f"{round(reads, 2)}× (with the audit event: {round(audited, 2)}×) | "
+                         f"{_judged(reads, lambda v: v <= TARGET_SCALE_RATIO)} |")
         for key in ("inbox_caseworker", "queue_caseworker", "queue_supervisor"):
             if key in scales[small]["results"] and key in scales[large]["results"]:
                 ratio = p95(large, key) / p95(small, key)
@@ -262,7 +265,13 @@ def write_report(scales: dict[int, dict], audit: dict | None, *, total_seconds: 
         "team counter and the team's newest 50 for a supervisor).",
         "- Inbox and queue are measured in the list shape of §7 (page of 50 + exact count) through a "
         "Paginator over what the views page over (`task_inbox_pages` / `task_queue_pages`, 50 a page).",
-        "- The case list is judged twice: on the selector's reads (page of 50 + exact count, what §7 names) and with its one `case.listed` audit event (`case_page_for`, what the view calls). Inbox and queue have no hand-written floor (issue 11 asks for one for the case list; their SQL is hand-written already, `workflows.selectors.OpenTaskReach`).",
+        "- The case list is judged on the selector's reads (page of 50 + exact count, what §7 names). "
+        "With its one `case.listed` audit event (`case_page_for`, what the view calls) it is measured too and "
+        "shown beside, not judged against the list's bounds: the audited write has its own §7 bound (≤ 2 ms), "
+        "and the event alone is three statements in a transaction (chain lock, chain head, insert), so no "
+        "audited list could be ≤ 3 queries, nor compare with a floor that writes nothing. Inbox and queue have "
+        "no hand-written floor (issue 11 asks for one for the case list; their SQL is hand-written already, "
+        "`workflows.selectors.OpenTaskReach`).",
         "- Audit: `scripts/bench_audit.py` in its own scratch database (writers are separate processes, "
         "one transaction per event).",
         "",
