@@ -5,6 +5,8 @@ written, and a case whose opening time changes passes it to its grants."""
 from django.conf import settings
 from django.db import migrations, models
 
+from caseflow.core.postgres_sql import run_on_postgresql
+
 GRANT_TABLES = ("permissions_caseusergrant", "permissions_casegroupgrant")
 
 TRIGGERS = """
@@ -39,13 +41,6 @@ DROP FUNCTION IF EXISTS permissions_grant_case_opened();
 """
 
 
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-    return run
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -66,7 +61,7 @@ class Migration(migrations.Migration):
             name='case_opened_at',
             field=models.DateTimeField(editable=False, null=True, verbose_name='case opened'),
         ),
-        migrations.RunPython(_on_postgresql(TRIGGERS), _on_postgresql(DROP_TRIGGERS), elidable=False),
+        run_on_postgresql(TRIGGERS, DROP_TRIGGERS),
         migrations.AddIndex(
             model_name='casegroupgrant',
             index=models.Index(fields=['group', '-case_opened_at', '-content_object'], include=('kind', 'valid_until'), name='perm_casegroup_newest'),

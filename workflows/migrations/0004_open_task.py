@@ -10,6 +10,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from caseflow.core.postgres_sql import run_on_postgresql
 
 OPEN = "t.flow_task_type = 'HUMAN' AND t.status IN ('NEW', 'ASSIGNED', 'STARTED') AND t.owner_permission IS NOT NULL"
 
@@ -110,13 +111,6 @@ DROP FUNCTION IF EXISTS workflows_opentask_sync(bigint[]);
 """
 
 
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-    return run
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -149,5 +143,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['owner', 'owner_permission', 'created', 'task'], include=('status', 'referral', 'case', 'intervention', 'team'), name='wf_opentask_owner'), models.Index(condition=models.Q(('owner__isnull', True)), fields=['team', 'created', 'task'], include=('owner_permission', 'status'), name='wf_opentask_team_queue'), models.Index(condition=models.Q(('owner__isnull', True)), fields=['case'], include=('task', 'created', 'owner_permission', 'status'), name='wf_opentask_case_queue'), models.Index(condition=models.Q(('owner__isnull', True)), fields=['referral'], include=('task', 'created', 'owner_permission', 'status'), name='wf_opentask_referral_queue'), models.Index(condition=models.Q(('owner__isnull', True)), fields=['intervention'], include=('task', 'created', 'owner_permission', 'status'), name='wf_opentask_intervention_queue'), models.Index(fields=['case'], name='wf_opentask_case'), models.Index(fields=['referral'], name='wf_opentask_referral'), models.Index(fields=['intervention'], name='wf_opentask_intervention')],
             },
         ),
-        migrations.RunPython(_on_postgresql(TRIGGERS), _on_postgresql(DROP_TRIGGERS), elidable=False),
+        run_on_postgresql(TRIGGERS, DROP_TRIGGERS),
     ]

@@ -13,6 +13,8 @@ per object would fill the lock table.
 
 from django.db import migrations
 
+from caseflow.core.postgres_sql import run_on_postgresql
+
 BULK = 100
 USER_GRANTS = {  # grant table -> (what OpenTask calls the object, advisory lock class)
     "permissions_caseusergrant": ("case_id", 7301),
@@ -141,13 +143,6 @@ DROP FUNCTION IF EXISTS workflows_queue_hint_refresh(bigint[], bigint[], bigint[
 """
 
 
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-    return run
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -156,5 +151,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(_on_postgresql(TRIGGERS), _on_postgresql(DROP_TRIGGERS), elidable=False),
+        run_on_postgresql(TRIGGERS, DROP_TRIGGERS),
     ]

@@ -4,6 +4,8 @@ it exact (see ``TeamCaseCount``). Other databases get the table only."""
 import django.db.models.deletion
 from django.db import migrations, models
 
+from caseflow.core.postgres_sql import run_on_postgresql
+
 TRIGGERS = """
 CREATE FUNCTION cases_team_count_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -42,13 +44,6 @@ DROP FUNCTION IF EXISTS cases_team_count_apply();
 """
 
 
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-    return run
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -68,5 +63,5 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'team case counts',
             },
         ),
-        migrations.RunPython(_on_postgresql(TRIGGERS), _on_postgresql(DROP_TRIGGERS), elidable=False),
+        run_on_postgresql(TRIGGERS, DROP_TRIGGERS),
     ]
