@@ -43,6 +43,10 @@ def _refresh_parts() -> tuple[str, str]:
 
 _LOCKS, _UPDATES = _refresh_parts()
 _TABLES = ", ".join(["workflows_opentask", *USER_GRANTS])
+# The case, referral and intervention ids of task rows ``x`` into the three arrays.
+_OBJECTS = ("SELECT " + ", ".join(f"array_agg(x.{column}) FILTER (WHERE x.{column} IS NOT NULL)"
+                                  for column, _lock in USER_GRANTS.values())
+            + " INTO case_ids, referral_ids, intervention_ids")
 
 TRIGGERS = f"""
 CREATE FUNCTION workflows_queue_hint_refresh(case_ids bigint[], referral_ids bigint[], intervention_ids bigint[])
@@ -67,27 +71,16 @@ DECLARE
     intervention_ids bigint[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        SELECT array_agg(case_id) FILTER (WHERE case_id IS NOT NULL),
-               array_agg(referral_id) FILTER (WHERE referral_id IS NOT NULL),
-               array_agg(intervention_id) FILTER (WHERE intervention_id IS NOT NULL)
-          INTO case_ids, referral_ids, intervention_ids
-          FROM new_rows WHERE owner_id IS NULL;
+        {_OBJECTS} FROM new_rows x WHERE x.owner_id IS NULL;
     ELSIF TG_OP = 'DELETE' THEN
-        SELECT array_agg(case_id) FILTER (WHERE case_id IS NOT NULL),
-               array_agg(referral_id) FILTER (WHERE referral_id IS NOT NULL),
-               array_agg(intervention_id) FILTER (WHERE intervention_id IS NOT NULL)
-          INTO case_ids, referral_ids, intervention_ids
-          FROM old_rows WHERE owner_id IS NULL;
+        {_OBJECTS} FROM old_rows x WHERE x.owner_id IS NULL;
     ELSE
-        SELECT array_agg(x.case_id) FILTER (WHERE x.case_id IS NOT NULL),
-               array_agg(x.referral_id) FILTER (WHERE x.referral_id IS NOT NULL),
-               array_agg(x.intervention_id) FILTER (WHERE x.intervention_id IS NOT NULL)
-          INTO case_ids, referral_ids, intervention_ids
+        {_OBJECTS}
           FROM new_rows n JOIN old_rows p ON p.task_id = n.task_id
          CROSS JOIN LATERAL (VALUES (p.case_id, p.referral_id, p.intervention_id, p.owner_id IS NULL),
                                     (n.case_id, n.referral_id, n.intervention_id, n.owner_id IS NULL))
-               AS x(case_id, referral_id, intervention_id, unassigned)
-         WHERE x.unassigned
+               AS x(case_id, referral_id, intervention_id, owner_id_is_null)
+         WHERE x.owner_id_is_null
            AND ((p.owner_id IS NULL) <> (n.owner_id IS NULL) OR p.case_id IS DISTINCT FROM n.case_id
                 OR p.referral_id IS DISTINCT FROM n.referral_id
                 OR p.intervention_id IS DISTINCT FROM n.intervention_id);
