@@ -2,14 +2,48 @@
 
 A token authenticates as its organisation's service user. Every failure (no header, a
 malformed or unknown token, a revoked token, an inactive organisation or service user)
-is recorded as ``auth.login_failed`` and answered with 401. Failures are counted per
-client address (``CASEFLOW_API_AUTH_FAILURE_LIMIT`` within
-``CASEFLOW_API_AUTH_FAILURE_WINDOW`` seconds, in the shared cache); past the limit the
-address gets 429 without its token being looked at, so tokens cannot be guessed.
+is recorded as ``auth.login_failed`` and answered with 401.
+
+Limiting failures without locking partners out
+----------------------------------------------
+Several partners may reach us from one address (a municipal NAT, a shared proxy), so
+nothing another client does may refuse a valid token:
+
+1. The presented token is looked up first: the SHA-256 of the whole token on the unique
+   ``token_hash`` index, then compared with :func:`hmac.compare_digest`.
+2. A valid token (known, unrevoked, organisation active, service user active with the
+   partner intake role) is authenticated whatever the failure counters say. Its own
+   rate limit (:class:`~caseflow.intake.throttling.PartnerTokenThrottle`) still applies.
+3. Anything else is a failure. Failures are counted per client address and per presented
+   token prefix (its first ``PartnerToken.PREFIX_LENGTH`` characters) for
+   ``CASEFLOW_API_AUTH_FAILURE_WINDOW`` seconds, in the shared cache. Once either count
+   has reached ``CASEFLOW_API_AUTH_FAILURE_LIMIT``, a failing request is answered 429
+   (``Retry-After``: the window) instead of 401, and is neither counted nor audited, as
+   before: one address writes at most that many audit events per window, and guesses
+   spread over many addresses at one partner's (non-secret) prefix are limited too.
+
+Timing, and why a guess is not cheaper than before. Every request with a token pays the
+same hash and one indexed lookup before any counter is read, also past the limit, so a
+guess costs the guesser a full request and the server the same work as a first failure;
+the old short cut (429 from a cache read alone) is gone because it refused valid tokens.
+The lookup takes the same time whether or not the guess shares a prefix with a real
+token (the old lookup by prefix loaded rows only when the prefix existed, which timing
+could tell). The 429 path skips the audit write, so it is a little faster than a 401,
+but that difference depends only on the counters, which the client already knows from
+the 429, never on the token. What an address past the limit does still learn is
+whether a guess is right, since a right token is served: that cannot be avoided if a
+valid token is never refused, and it is worthless. Tokens are 32 random bytes (256 bits);
+even knowing a partner's prefix (48 bits), 208 bits remain, and at a million guesses a
+second (far beyond this server) finding one would take some 10^48 years. The limit is
+there to bound audit-trail noise and database work from failing clients and to make
+scanning visible, not to make tokens unguessable; entropy does that.
+
+With the cache (Redis) down, nothing is limited and every failure is still audited.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 
@@ -35,13 +69,13 @@ TOKEN_MAX_LENGTH = 200
 TOKEN_MISSING = _("Authentication credentials were not provided: send 'Authorization: Token <token>'.")
 TOKEN_INVALID = _("Invalid or revoked token.")
 
+FAILURES_KEY = "caseflow:api-auth-failures"
+
 
 class PartnerTokenAuthentication(authentication.BaseAuthentication):
     keyword = KEYWORD
 
     def authenticate(self, request):
-        if _failures(request) >= settings.CASEFLOW_API_AUTH_FAILURE_LIMIT:
-            raise exceptions.Throttled(wait=settings.CASEFLOW_API_AUTH_FAILURE_WINDOW)
         header = authentication.get_authorization_header(request)
         if not header:
             self._fail(request, reason="missing", presented=None, message=TOKEN_MISSING)
@@ -67,6 +101,7 @@ class PartnerTokenAuthentication(authentication.BaseAuthentication):
         elif not user.is_active or not user.has_role(Role.PARTNER_INTAKE):
             reason = "service_user_not_allowed"
         else:
+            # Valid: never refused for failures counted against the address or prefix.
             return (user, token)
         self._fail(request, reason=reason, presented=presented, message=TOKEN_INVALID, target=organisation)
         return None  # pragma: no cover - _fail raises
@@ -77,57 +112,64 @@ class PartnerTokenAuthentication(authentication.BaseAuthentication):
 
     @staticmethod
     def _token_for(presented: str) -> PartnerToken | None:
-        """Look the token up by its non-secret prefix and compare the hashes in constant
-        time."""
+        """The token whose hash is the presented token's: one lookup on the unique index,
+        whose time does not depend on how much of a real token the guess shares."""
         digest = token_hash(presented)
-        candidates = PartnerToken.objects.select_related(
-            "organisation", "organisation__service_user", "organisation__team"
-        ).filter(prefix=presented[: PartnerToken.PREFIX_LENGTH])
-        found = None
-        for candidate in candidates:
-            if hmac.compare_digest(candidate.token_hash, digest):
-                found = candidate
-        return found
+        token = (
+            PartnerToken.objects.select_related("organisation", "organisation__service_user", "organisation__team")
+            .filter(token_hash=digest)
+            .first()
+        )
+        if token is None or not hmac.compare_digest(token.token_hash, digest):
+            return None
+        return token
 
     @staticmethod
     def _fail(request, *, reason, presented, message, target=None):
-        _failure_count(request)
+        prefix = presented[: PartnerToken.PREFIX_LENGTH] if presented else None
+        keys = _failure_keys(request, prefix)
+        if _over_limit(keys):
+            raise exceptions.Throttled(wait=settings.CASEFLOW_API_AUTH_FAILURE_WINDOW)
+        _failure_count(keys)
         audit_record(
             actor=None,
             action=AuditAction.LOGIN_FAILED,
             target=target,
-            extra={
-                "channel": "api",
-                "token_prefix": presented[: PartnerToken.PREFIX_LENGTH] if presented else None,
-                "reason": reason,
-            },
+            extra={"channel": "api", "token_prefix": prefix, "reason": reason},
         )
         raise exceptions.AuthenticationFailed(message)
 
 
-def _failures_key(request) -> str:
-    return f"caseflow:api-auth-failures:{client_ip(request)}"
+def _failure_keys(request, prefix: str | None) -> list[str]:
+    """The counters a failure adds to: its client address, and the prefix it presented
+    (hashed: the key holds no client-chosen characters)."""
+    keys = [f"{FAILURES_KEY}:{client_ip(request)}"]
+    if prefix:
+        keys.append(f"{FAILURES_KEY}:prefix:{hashlib.sha256(prefix.encode('utf-8')).hexdigest()[:32]}")
+    return keys
 
 
-def _failures(request) -> int:
-    """Failures counted for the request's address; 0 when the cache (Redis) is down:
-    partners keep submitting during an outage, and every failure is still audited."""
+def _over_limit(keys: list[str]) -> bool:
+    """Whether any of the counters has reached the limit; False when the cache (Redis) is
+    down: partners keep submitting during an outage, and every failure is still audited."""
     try:
-        return cache.get(_failures_key(request), 0)
+        counts = cache.get_many(keys)
     except Exception:  # noqa: BLE001 - any cache backend error
         logger.warning("API failure counter unavailable (cache down); not limiting")
-        return 0
+        return False
+    limit = settings.CASEFLOW_API_AUTH_FAILURE_LIMIT
+    return any(count >= limit for count in counts.values())
 
 
-def _failure_count(request) -> None:
-    key = _failures_key(request)
+def _failure_count(keys: list[str]) -> None:
     window = settings.CASEFLOW_API_AUTH_FAILURE_WINDOW
     try:
-        # add() starts the window on the first failure; incr() keeps its expiry.
-        if not cache.add(key, 1, timeout=window):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add() and incr()
-                cache.add(key, 1, timeout=window)
+        for key in keys:
+            # add() starts the window on the first failure; incr() keeps its expiry.
+            if not cache.add(key, 1, timeout=window):
+                try:
+                    cache.incr(key)
+                except ValueError:  # expired between add() and incr()
+                    cache.add(key, 1, timeout=window)
     except Exception:  # noqa: BLE001 - any cache backend error
         logger.warning("API failure counter unavailable (cache down); failure not counted")
