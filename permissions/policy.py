@@ -15,9 +15,10 @@ from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from caseflow.access_requests.models import AccessRequest
 from caseflow.accounts.roles import Role
 from caseflow.cases.models import Case
 from caseflow.interventions.models import Intervention
@@ -33,7 +34,12 @@ from .models import (
     ReferralUserGrant,
 )
 from .rules import (
+    ACCESS_FILE_ITEM_ACTIONS,
+    ACCESS_REQUEST_HANDLER_ACTIONS,
+    ACCESS_REQUEST_READER_ACTIONS,
     CASE_GRANT_ACTIONS,
+    FEATURE_RULES,
+    INTERVENTION_FROM_CASE_ACTIONS,
     INTERVENTION_GRANT_ACTIONS,
     REFERRAL_CONSULTANT_ACTIONS,
     REFERRAL_GRANT_ACTIONS,
@@ -41,6 +47,7 @@ from .rules import (
     REFERRAL_SUPERVISOR_ACTIONS,
     SUPERVISOR_TEAM_ACTIONS,
     Action,
+    Feature,
 )
 
 
@@ -270,8 +277,153 @@ def intervention_actions(actor, intervention: Intervention) -> frozenset[str]:
                              timezone.now()):
         actions |= INTERVENTION_GRANT_ACTIONS.get(kind, frozenset())
     case_side = case_actions(actor, intervention.case)
-    actions |= case_side & {Action.VIEW, Action.CHANGE, Action.CLAIM_TASK, Action.EXPORT}
+    actions |= case_side & INTERVENTION_FROM_CASE_ACTIONS
     return frozenset(actions)
+
+
+# --------------------------------------------------------------------------- features and roles
+
+
+def may_use(actor, feature: str) -> bool:
+    """May ``actor`` open ``feature`` at all (``rules.FEATURE_RULES``)? What it shows is
+    still scoped by the object rules."""
+    rule = FEATURE_RULES[feature]
+    if not _active(actor):
+        return False
+    if rule.superuser is True:
+        return bool(actor.is_superuser)
+    if rule.superuser is False and actor.is_superuser:
+        return False
+    if rule.needs_team and not actor.team_id:
+        return False
+    return any(actor.has_role(role) for role in rule.roles)
+
+
+def may_use_for_team(actor, feature: str, team_id) -> bool:
+    """``may_use`` for a feature that belongs to a team, on ``team_id``'s objects: the
+    actor must belong to that team."""
+    return bool(team_id) and may_use(actor, feature) and actor.team_id == team_id
+
+
+def holds_role(user, role) -> bool:
+    """Whether ``user`` (an active account) holds ``role``: for choosing who may be named
+    to a duty (a BBU contact must be a BBU liaison, a provider a mentor or coach). It
+    decides no one's access to data; the duty's grant does."""
+    return _active(user) and user.has_role(role)
+
+
+# --------------------------------------------------------------------------- access requests
+
+
+def access_request_actions(actor, access_request) -> frozenset[str]:
+    """What ``actor`` may do with an access request (``rules.ACCESS_REQUEST_*``)."""
+    if not may_use_for_team(actor, Feature.ACCESS_REQUESTS, access_request.team_id):
+        return frozenset()
+    if actor.pk == access_request.handler_id or actor.has_role(Role.SUPERVISOR):
+        return ACCESS_REQUEST_HANDLER_ACTIONS
+    if person_reachable(actor, access_request.person_id):
+        return ACCESS_REQUEST_READER_ACTIONS
+    return frozenset()
+
+
+def person_reachable(actor, person_id) -> bool:
+    """Whether ``actor`` may view one of the person's cases or referrals."""
+    return (visible_cases(actor).filter(person_id=person_id).exists()
+            or visible_referrals(actor).filter(person_id=person_id).exists())
+
+
+def may_register_access_request(actor, person) -> bool:
+    """A caseworker or supervisor of a team registers a request only about a person whose
+    case or referral they may view."""
+    return (person is not None and may_use(actor, Feature.ACCESS_REQUESTS)
+            and person_reachable(actor, person.pk))
+
+
+def visible_access_requests(actor) -> QuerySet:
+    """The requests ``actor`` may open (``access_request_actions`` non-empty)."""
+    if not may_use(actor, Feature.ACCESS_REQUESTS):
+        return AccessRequest.objects.none()
+    team_requests = AccessRequest.objects.filter(team_id=actor.team_id)
+    if actor.has_role(Role.SUPERVISOR):
+        return team_requests
+    reachable_people = visible_cases(actor).values("person_id").union(
+        visible_referrals(actor).values("person_id"))
+    return team_requests.filter(Q(handler_id=actor.pk) | Q(person_id__in=reachable_people))
+
+
+class AccessFileReader:
+    """Which items of an access request's file ``actor`` sees: all of them when they
+    handle the request (its handler, the team's supervisor), else each item at the level
+    the policy gives them on the item's own case or referral
+    (``rules.ACCESS_FILE_ITEM_ACTIONS``). One query per case or referral of the file."""
+
+    def __init__(self, actor, access_request):
+        self.actor = actor
+        self.whole = Action.VIEW_FILE in access_request_actions(actor, access_request)
+        self._case_actions: dict[int, frozenset[str]] = {}
+        self._referral_actions: dict[int, frozenset[str]] = {}
+
+    def _of_case(self, case_id) -> frozenset[str]:
+        if case_id not in self._case_actions:
+            case = Case.objects.filter(pk=case_id).first()
+            self._case_actions[case_id] = case_actions(self.actor, case) if case else frozenset()
+        return self._case_actions[case_id]
+
+    def _of_referral(self, referral_id) -> frozenset[str]:
+        if referral_id not in self._referral_actions:
+            referral = Referral.objects.select_related("person").filter(pk=referral_id).first()
+            self._referral_actions[referral_id] = (
+                referral_actions(self.actor, referral) if referral else frozenset())
+        return self._referral_actions[referral_id]
+
+    def sees(self, *, kind: str, case_id=None, referral_id=None, protected: bool = False) -> bool:
+        if self.whole:
+            return True
+        if kind not in ACCESS_FILE_ITEM_ACTIONS:
+            return False
+        needed = ACCESS_FILE_ITEM_ACTIONS[kind]
+        if needed is None:
+            return True
+        if case_id is not None:
+            actions = self._of_case(case_id)
+            return needed in actions and (not protected or Action.VIEW_RESTRICTED in actions)
+        if referral_id is not None:
+            # Before there is a case: the referral's screening team (protected material
+            # only to those who may also see the referrer).
+            actions = self._of_referral(referral_id)
+            return Action.VIEW in actions and (not protected or Action.VIEW_REFERRER in actions)
+        return False
+
+
+# --------------------------------------------------------------------------- meetings
+
+
+def register_checks_visible(actor, checks: QuerySet, *, as_staff: bool) -> QuerySet:
+    """The register checks of ``checks`` that ``actor`` may read on a meeting page.
+
+    A check tagged "må ikke videregives" is the partner's material about one person: its
+    author sees it, and of the unit's staff only whoever may see the restricted material
+    of that person's file: ``Action.VIEW_RESTRICTED`` on the item's case (or the case its
+    referral led to); for a referral without a case, on one of the person's cases when
+    they have any, else ``Action.VIEW_REFERRER`` on the referral (its screening team).
+    Untagged checks: every staff member of the meeting's team and every invited partner."""
+    mine_or_open = Q(member_id=actor.pk) | Q(restricted=False)
+    if not as_staff:
+        return checks.filter(mine_or_open)
+    restricted_cases = visible_case_ids(actor, Action.VIEW_RESTRICTED)
+    referral_only = Q(item__case__isnull=True, item__referral__case__isnull=True)
+    person_has_case = Exists(Case.objects.filter(person_id=OuterRef("item__referral__person_id")))
+    return checks.filter(
+        mine_or_open
+        | Q(item__case_id__in=restricted_cases)
+        | Q(item__case__isnull=True, item__referral__case_id__in=restricted_cases)
+        | (referral_only & Q(item__referral__person_id__in=Case.objects.filter(
+            pk__in=restricted_cases).values("person_id")))
+        | (referral_only & ~person_has_case
+           & Q(item__referral_id__in=visible_referral_ids(actor, Action.VIEW_REFERRER))))
+
+
+# --------------------------------------------------------------------------- one door
 
 
 def can(actor, action: str, obj) -> bool:
@@ -282,6 +434,8 @@ def can(actor, action: str, obj) -> bool:
         return action in referral_actions(actor, obj)
     if isinstance(obj, Intervention):
         return action in intervention_actions(actor, obj)
+    if isinstance(obj, AccessRequest):
+        return action in access_request_actions(actor, obj)
     return False
 
 

@@ -6,6 +6,9 @@ supervisor reaches every case of their own team). Each relation allows a fixed s
 actions; nothing else opens an object.
 """
 
+from dataclasses import dataclass
+
+from caseflow.accounts.roles import Role
 from permissions.models import GrantKind
 
 
@@ -71,9 +74,16 @@ REFERRAL_SUPERVISOR_ACTIONS = frozenset({
 REFERRAL_CONSULTANT_ACTIONS = frozenset({Action.VIEW, Action.CLAIM_TASK, Action.CO_SIGN})
 
 INTERVENTION_GRANT_ACTIONS: dict[str, frozenset[str]] = {
-    # A mentor or coach: their intervention's goals, own sessions and reviews.
-    GrantKind.PROVIDER: frozenset({Action.VIEW, Action.CHANGE, Action.CLAIM_TASK}),
+    # A mentor or coach: their intervention's goals, own sessions and reviews (the
+    # intervention's file), never the case's.
+    GrantKind.PROVIDER: frozenset({Action.VIEW, Action.VIEW_FILE, Action.CHANGE, Action.CLAIM_TASK}),
 }
+# What a relation to the case allows on the case's interventions: seeing the case (BBU's
+# summary level) shows an intervention's kind, status and dates; its goals, sessions and
+# reviews are part of the case file (VIEW_FILE).
+INTERVENTION_FROM_CASE_ACTIONS = frozenset({
+    Action.VIEW, Action.VIEW_FILE, Action.CHANGE, Action.CLAIM_TASK, Action.EXPORT,
+})
 
 # Django permission names routed into the policy by the auth backend
 # (``user.has_perm("cases.view_case", case)``), and so into viewflow's task checks.
@@ -96,4 +106,97 @@ PERMISSION_ACTIONS: dict[str, str] = {
     "interventions.view_intervention": Action.VIEW,
     "interventions.change_intervention": Action.CHANGE,
     "interventions.claim_intervention_task": Action.CLAIM_TASK,
+}
+
+# --------------------------------------------------------------------------- access requests
+
+# An access request (aktindsigt) belongs to a team. Its handler and the team's supervisor
+# work it and see the whole file they must answer from; another caseworker of the team
+# reads it only when they may view one of the person's cases or referrals, and then sees
+# each item of the file only at the level the policy gives them on the item's own case or
+# referral (``ACCESS_FILE_ITEM_ACTIONS``).
+ACCESS_REQUEST_HANDLER_ACTIONS = frozenset({Action.VIEW, Action.VIEW_FILE, Action.CHANGE, Action.EXPORT})
+ACCESS_REQUEST_READER_ACTIONS = frozenset({Action.VIEW})
+
+#: Per kind of file item: the action its case must allow (items of a referral without a
+#: case need ``Action.VIEW`` on the referral). Items tagged "må ikke videregives" or of
+#: police origin need ``Action.VIEW_RESTRICTED`` on the case as well. ``None``: every
+#: reader of the request sees it; absent: only the handler and the supervisor.
+ACCESS_FILE_ITEM_ACTIONS: dict[str, str | None] = {
+    "person": None,
+    "referral": Action.VIEW_FILE,
+    "decision": Action.VIEW_FILE,
+    "journal_note": Action.VIEW_FILE,
+    "document": Action.VIEW_FILE,
+    "consent": Action.VIEW_FILE,
+    "intervention": Action.VIEW_FILE,
+    "register_check": Action.VIEW_FILE,
+    "disclosure": Action.VIEW_FILE,
+    # The dates and purposes of every look-up of the person: the handler's material.
+}
+
+
+# --------------------------------------------------------------------------- features
+
+class Feature:
+    """Pages and functions that are not one object: who may open them at all. What they
+    then show is still scoped by the object rules above (a supervisor's statistics are
+    their team's, a caseworker's task list holds only tasks of objects they reach)."""
+
+    CASE_LIST = "case_list"
+    TASK_LISTS = "task_lists"
+    DEADLINE_BREACHES = "deadline_breaches"
+    SUPERVISION = "supervision"
+    PERSON_SEARCH = "person_search"
+    EMERGENCY_ACCESS = "emergency_access"  # break the glass on a case outside one's access
+    EMERGENCY_REVIEWS = "emergency_reviews"
+    RETENTION = "retention"  # the archive-review queue and legal holds of one's team
+    MEETINGS = "meetings"
+    MEETING_PLANNING = "meeting_planning"  # plan meetings, put items on the agenda, chair
+    MEETING_PARTNER = "meeting_partner"  # take part as an invited partner authority
+    AUDIT_LOG = "audit_log"
+    AUDIT_ALL_TEAMS = "audit_all_teams"  # the whole log, not only one's team's
+    STATISTICS = "statistics"
+    ACCESS_REQUESTS = "access_requests"
+    REGISTER_REFERRAL = "register_referral"
+    PARTNER_INTAKE = "partner_intake"  # submit referrals through the intake API
+    NOTIFICATIONS = "notifications"
+    ADMIN = "admin"  # the Django admin: users, teams, configuration; never case content
+    RESET_TEAM_SECOND_FACTOR = "reset_team_second_factor"
+
+
+@dataclass(frozen=True)
+class FeatureRule:
+    roles: frozenset[str]
+    needs_team: bool = False  # the user must belong to a team (the feature is the team's)
+    superuser: bool | None = None  # True: superusers only; False: never superusers
+
+
+_STAFF = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
+_ALL_ROLES = frozenset(Role.values)
+
+FEATURE_RULES: dict[str, FeatureRule] = {
+    Feature.CASE_LIST: FeatureRule(frozenset({
+        Role.CASEWORKER, Role.SUPERVISOR, Role.CHILD_CONSULTANT, Role.BBU_LIAISON})),
+    Feature.TASK_LISTS: FeatureRule(frozenset({
+        Role.CASEWORKER, Role.SUPERVISOR, Role.CHILD_CONSULTANT, Role.BBU_LIAISON, Role.MENTOR,
+        Role.PARENT_COACH})),
+    Feature.DEADLINE_BREACHES: FeatureRule(frozenset({Role.SUPERVISOR}), needs_team=True),
+    Feature.SUPERVISION: FeatureRule(frozenset({Role.SUPERVISOR}), needs_team=True),
+    Feature.PERSON_SEARCH: FeatureRule(frozenset({Role.CASEWORKER, Role.SUPERVISOR, Role.CHILD_CONSULTANT})),
+    Feature.EMERGENCY_ACCESS: FeatureRule(_STAFF),
+    Feature.EMERGENCY_REVIEWS: FeatureRule(frozenset({Role.SUPERVISOR})),
+    Feature.RETENTION: FeatureRule(frozenset({Role.SUPERVISOR}), needs_team=True),
+    Feature.MEETINGS: FeatureRule(frozenset({Role.CASEWORKER, Role.SUPERVISOR, Role.PARTNER_MEMBER})),
+    Feature.MEETING_PLANNING: FeatureRule(_STAFF, needs_team=True),
+    Feature.MEETING_PARTNER: FeatureRule(frozenset({Role.PARTNER_MEMBER})),
+    Feature.AUDIT_LOG: FeatureRule(frozenset({Role.AUDITOR, Role.SUPERVISOR})),
+    Feature.AUDIT_ALL_TEAMS: FeatureRule(frozenset({Role.AUDITOR})),
+    Feature.STATISTICS: FeatureRule(frozenset({Role.SUPERVISOR, Role.AUDITOR})),
+    Feature.ACCESS_REQUESTS: FeatureRule(_STAFF, needs_team=True),
+    Feature.REGISTER_REFERRAL: FeatureRule(_STAFF, needs_team=True),
+    Feature.PARTNER_INTAKE: FeatureRule(frozenset({Role.PARTNER_INTAKE})),
+    Feature.NOTIFICATIONS: FeatureRule(_ALL_ROLES, superuser=False),
+    Feature.ADMIN: FeatureRule(frozenset(), superuser=True),
+    Feature.RESET_TEAM_SECOND_FACTOR: FeatureRule(frozenset({Role.SUPERVISOR}), needs_team=True),
 }

@@ -2,10 +2,13 @@
 a summary of what was withheld and why, and the statement that the referrer's identity
 is withheld.
 
-The CPR number: the export carries it in full. It is the person's own data, processed
-by the unit, and GDPR art. 15(3) gives the person a copy of the personal data processed;
-the pages show it masked. It is decrypted here, in memory, only for the export, and never
-logged or audited (the export event records only that it was included).
+The CPR number: the export to the person themself carries it in full. It is the person's
+own data, processed by the unit, and GDPR art. 15(3) gives the person a copy of the
+personal data processed; the pages show it masked. It is decrypted here, in memory, only
+for the export, and never logged or audited (the export event records only whether it was
+included). An export for a representative carries it masked whatever their authority:
+the number is the key to the person's other records, and a representative never needs it
+from us.
 
 JSON, schema version 1 (``caseflow.access_request_export``), stable keys::
 
@@ -66,9 +69,15 @@ def _person_json(access_file: AccessFile) -> dict | None:
     item = access_file.find(ItemKind.PERSON, access_file.request.person_id)
     if item is None or not item.verdict.released:
         return None
-    person = access_file.request.person
-    cpr = cpr_decrypt(person.cpr_encrypted) if person.cpr_encrypted else None
+    request = access_file.request
+    person = request.person
+    cpr = cpr_decrypt(person.cpr_encrypted) if cpr_in_export(request) else None
     return {**item.data, "cpr": f"{cpr[:6]}-{cpr[6:]}" if cpr else None}
+
+
+def cpr_in_export(request) -> bool:
+    """The full CPR number goes only to the person themself."""
+    return bool(request.person.cpr_encrypted) and request.requester == request.Requester.SUBJECT
 
 
 def export_json(access_file: AccessFile) -> dict:

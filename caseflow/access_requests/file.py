@@ -22,6 +22,15 @@ Rules held here, whatever the handler does:
 - Items tagged "må ikke videregives" (journal notes, documents, register checks) and items
   of police origin are *protected*: withheld under retsplejeloven § 115 unless the handler
   explicitly released them with a release basis (``ReleaseBasis``).
+- A referral's concern is written by the referrer and may reveal who they are even with
+  their name scrubbed ("as his class teacher..."): it is protected too, withheld under
+  databeskyttelsesloven § 22 stk. 1 until the handler has read it and released it.
+- A representative who has documented no authority to act for the person (``ingen
+  fuldmagt``) gets nothing by default: every item is protected and withheld until the
+  handler releases it with a basis, and the page warns about it.
+- Who reads the file: its handler and the team's supervisor see all of it; another
+  caseworker of the team sees each item only as the policy lets them see its case or
+  referral (``permissions.policy.AccessFileReader``); ``access_file_for`` applies that.
 """
 
 from __future__ import annotations
@@ -45,6 +54,7 @@ from caseflow.interventions.models import Intervention, InterventionReview, Inte
 from caseflow.journal.models import JournalNote
 from caseflow.meetings.models import RegisterCheck
 from caseflow.referrals.models import Referral
+from permissions.policy import AccessFileReader
 
 from .models import AccessRequest, ItemDecision, ItemKind, ReleaseBasis, WithholdBasis
 
@@ -53,12 +63,22 @@ WITHHELD_MARK = _("[withheld]")
 
 PROTECTED_RESTRICTED = "restricted"
 PROTECTED_POLICE = "police"
+PROTECTED_REFERRER = "referrer"
+PROTECTED_NO_AUTHORITY = "no_authority"
 PROTECTED_LABELS = {
     PROTECTED_RESTRICTED: _("May not be passed on (må ikke videregives)"),
     PROTECTED_POLICE: _("Police origin: consult the police before releasing"),
+    PROTECTED_REFERRER: _("Written by the referrer: read it for anything that reveals who they are before releasing"),
+    PROTECTED_NO_AUTHORITY: _("The representative has documented no authority: release only what they may see"),
 }
 #: The basis a protected item is withheld under until the handler decides otherwise.
 DEFAULT_PROTECTED_BASIS = WithholdBasis.RPL_115
+PROTECTED_BASES = {
+    PROTECTED_RESTRICTED: WithholdBasis.RPL_115,
+    PROTECTED_POLICE: WithholdBasis.RPL_115,
+    PROTECTED_REFERRER: WithholdBasis.DBL_22_1,
+    PROTECTED_NO_AUTHORITY: WithholdBasis.NO_AUTHORITY,
+}
 #: The basis the referrer's identity is always withheld under (domain.md §6 scenario 8).
 REFERRER_BASIS = WithholdBasis.DBL_22_1
 
@@ -216,7 +236,7 @@ def _user_name(user) -> str:
 
 def default_verdict(protected: str) -> Verdict:
     if protected:
-        return Verdict(released=False, basis=DEFAULT_PROTECTED_BASIS)
+        return Verdict(released=False, basis=PROTECTED_BASES.get(protected, DEFAULT_PROTECTED_BASIS))
     return Verdict(released=True)
 
 
@@ -227,6 +247,8 @@ class AccessFile:
     case_ids: list[int]
     referral_ids: list[int]
     scrub: ReferrerScrubber
+    #: False when the items were filtered to what the reader may see (not the handler).
+    whole: bool = True
 
     def find(self, kind: str, object_id: int) -> FileItem | None:
         return next((item for item in self.items if item.kind == kind and item.object_id == object_id), None)
@@ -284,7 +306,8 @@ def _referral_items(referrals, scrub) -> list[FileItem]:
             kind=ItemKind.REFERRAL, object_id=referral.pk, date=referral.received_at,
             title=gettext("Referral %(reference)s") % {"reference": referral.reference},
             fields=[(label, scrub(value)) for label, value in fields if value], data=scrub(data),
-            protected=PROTECTED_POLICE if police else "", referral_id=referral.pk, case_id=referral.case_id))
+            protected=PROTECTED_POLICE if police else PROTECTED_REFERRER if referral.concern_text.strip() else "",
+            referral_id=referral.pk, case_id=referral.case_id))
     return items
 
 
@@ -434,7 +457,7 @@ def _register_check_items(checks, scrub) -> list[FileItem]:
             kind=ItemKind.REGISTER_CHECK, object_id=check.pk, date=check.recorded_at,
             title=gettext("Register check: %(authority)s") % {"authority": check.authority},
             fields=[(label, scrub(value)) for label, value in fields if value], data=scrub(data),
-            protected=protected, referral_id=check.item.referral_id))
+            protected=protected, referral_id=check.item.referral_id, case_id=check.item.referral.case_id))
     return items
 
 
@@ -532,12 +555,15 @@ def access_file_build(request: AccessRequest) -> AccessFile:
         ).order_by("created_at", "pk"), scrub)
     items += _register_check_items(
         RegisterCheck.objects.filter(item__referral_id__in=referral_ids, nothing_found=False)
-        .select_related("item").order_by("recorded_at", "pk"), scrub)
+        .select_related("item__referral").order_by("recorded_at", "pk"), scrub)
     items += _disclosure_items(Disclosure.objects.filter(case_id__in=cases).order_by("decided_at", "pk"), scrub)
     request_ids = list(AccessRequest.objects.filter(person_id=person.pk).values_list("pk", flat=True))
     items.append(_lookups_item(person=person, case_ids=cases, referral_ids=referral_ids, request_ids=request_ids,
                                scrub=scrub))
 
+    if request.lacks_authority:
+        for item in items:
+            item.protected = item.protected or PROTECTED_NO_AUTHORITY
     stored = {(d.kind, d.object_id): d for d in ItemDecision.objects.filter(request=request)
               .select_related("decided_by")}
     for item in items:
@@ -551,3 +577,22 @@ def access_file_build(request: AccessRequest) -> AccessFile:
             # Only an explicit release with a release basis lets protected material out.
             item.verdict = default_verdict(item.protected)
     return AccessFile(request=request, items=items, case_ids=cases, referral_ids=referral_ids, scrub=scrub)
+
+
+def access_file_for(actor, request: AccessRequest) -> AccessFile:
+    """The file as ``actor`` may read it: whole for its handler and the team's supervisor,
+    else only the items the policy lets them see (``AccessFileReader``)."""
+    access_file = access_file_build(request)
+    reader = AccessFileReader(actor, request)
+    if reader.whole:
+        return access_file
+    access_file.items = [
+        item for item in access_file.items
+        if reader.sees(kind=item.kind, case_id=item.case_id, referral_id=item.referral_id,
+                       protected=item.protected in (PROTECTED_RESTRICTED, PROTECTED_POLICE))]
+    # The cases and referrals this reader reads of the file (for the audit event).
+    access_file.case_ids = [pk for pk in access_file.case_ids if reader.sees(kind=ItemKind.CONSENT, case_id=pk)]
+    access_file.referral_ids = [pk for pk in access_file.referral_ids
+                                if reader.sees(kind=ItemKind.REFERRAL, referral_id=pk)]
+    access_file.whole = False
+    return access_file

@@ -20,6 +20,11 @@ class RegisterForm(forms.Form):
         label=_("Representative"), required=False, max_length=500,
         help_text=_("Who represents the person, and on what authority (e.g. a power of attorney)."),
         widget=forms.Textarea(attrs={"rows": 2}))
+    representative_authority = forms.ChoiceField(
+        label=_("The representative's documented authority"), required=False,
+        choices=[("", "—"), *AccessRequest.Authority.choices],
+        help_text=_("Without a documented authority nothing is released by default and the CPR number is "
+                    "never handed out."))
 
 
 class DelayForm(forms.Form):

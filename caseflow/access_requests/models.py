@@ -27,6 +27,15 @@ class AccessRequest(models.Model):
         SUBJECT = "subject", _("The person themself")
         REPRESENTATIVE = "representative", _("A representative")
 
+    class Authority(models.TextChoices):
+        """On what documented authority a representative acts. Without one, nothing of
+        the file is released by default and the CPR number is never handed out."""
+
+        POWER_OF_ATTORNEY = "power_of_attorney", _("Written power of attorney (fuldmagt)")
+        CUSTODY = "custody", _("Custody holder of a minor (forældremyndighed)")
+        GUARDIAN = "guardian", _("Appointed guardian (værge)")
+        NONE = "none", _("No documented authority (ingen fuldmagt)")
+
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         COMPLETED = "completed", _("Completed")
@@ -43,6 +52,10 @@ class AccessRequest(models.Model):
     representative_note = models.CharField(
         _("representative"), max_length=500, blank=True,
         help_text=_("Who represents the person, and on what authority (e.g. a power of attorney)."),
+    )
+    representative_authority = models.CharField(
+        _("representative's authority"), max_length=20, choices=Authority.choices, blank=True,
+        help_text=_("Only a documented authority lets a representative receive the person's data."),
     )
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("handler"), on_delete=models.PROTECT, related_name="+"
@@ -71,6 +84,11 @@ class AccessRequest(models.Model):
                 name="access_request_representative_named",
             ),
             models.CheckConstraint(
+                condition=(models.Q(requester="representative") & ~models.Q(representative_authority=""))
+                | (models.Q(requester="subject") & models.Q(representative_authority="")),
+                name="access_request_representative_authority",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(delay_letter_on__isnull=True)
                 | (models.Q(delay_expected_on__isnull=False) & GreaterThan(Length(Trim("delay_reason")), 0)),
                 name="access_request_delay_complete",
@@ -87,6 +105,12 @@ class AccessRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+    @property
+    def lacks_authority(self) -> bool:
+        """A representative who has documented no authority to act for the person."""
+        return (self.requester == self.Requester.REPRESENTATIVE
+                and self.representative_authority in ("", self.Authority.NONE))
 
 
 class ItemKind(models.TextChoices):
@@ -110,6 +134,7 @@ class WithholdBasis(models.TextChoices):
     DBL_22_2_4 = "dbl_22_2_4", _("Databeskyttelsesloven § 22 stk. 2 nr. 4 (crime prevention)")
     RPL_115 = "rpl_115", _("Retsplejeloven § 115 / police origin")
     GDPR_23 = "gdpr_23", _("GDPR art. 23 exception")
+    NO_AUTHORITY = "no_authority", _("The representative has documented no authority to act for the person")
 
 
 class ReleaseBasis(models.TextChoices):

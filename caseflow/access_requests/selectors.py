@@ -1,6 +1,8 @@
-"""Reads of access requests. A caseworker or supervisor sees their own team's requests;
-nobody else sees any (the list answers 403, a request 404 with ``access.denied``).
-Each read is one audit event."""
+"""Reads of access requests, through the policy (``permissions.policy``): a team's
+supervisor sees all of the team's requests, a caseworker those they handle and those
+about a person whose case or referral they may view; nobody else sees any (the list
+answers 403, a request 404 with ``access.denied``). The file is shown as the reader may
+see it (``file.access_file_for``). Each read is one audit event."""
 
 from __future__ import annotations
 
@@ -12,23 +14,22 @@ from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
 from caseflow.people.models import Person
 from caseflow.people.selectors import search_for
+from permissions.policy import Feature, may_register_access_request, may_use
+from permissions.policy import visible_access_requests as policy_visible_access_requests
 
-from .file import AccessFile, access_file_build
+from .file import AccessFile, access_file_for
 from .models import AccessRequest
-from .services import is_staff_of, person_is_of_team
 
 PURPOSE_ACCESS_REQUEST = "access_request"
 REQUESTS_PER_PAGE = 50
 
 
 def may_use_access_requests(actor) -> bool:
-    return bool(actor is not None and actor.is_authenticated and is_staff_of(actor, actor.team_id))
+    return may_use(actor, Feature.ACCESS_REQUESTS)
 
 
 def visible_access_requests(actor) -> QuerySet[AccessRequest]:
-    if not may_use_access_requests(actor):
-        return AccessRequest.objects.none()
-    return AccessRequest.objects.filter(team_id=actor.team_id)
+    return policy_visible_access_requests(actor)
 
 
 def access_request_page_for(*, actor, page_number=1, status: str = "") -> Page:
@@ -62,22 +63,22 @@ def access_request_reachable(*, actor, request_id) -> AccessRequest:
 
 
 def access_request_get_for(*, actor, request_id) -> tuple[AccessRequest, AccessFile]:
-    """The request and its assembled file, recorded as one ``access_request.viewed``
-    event with the cases and referrals read."""
+    """The request and its assembled file as the actor may read it, recorded as one
+    ``access_request.viewed`` event with the cases and referrals read."""
     request = access_request_reachable(actor=actor, request_id=request_id)
-    access_file = access_file_build(request)
+    access_file = access_file_for(actor, request)
     audit_record(actor=actor, action=AuditAction.ACCESS_REQUEST_VIEWED, target=request,
                  purpose=PURPOSE_ACCESS_REQUEST,
                  extra={"person_id": request.person_id, "case_ids": access_file.case_ids,
-                        "referral_ids": access_file.referral_ids})
+                        "referral_ids": access_file.referral_ids, "whole_file": access_file.whole})
     return request, access_file
 
 
 def person_for_request(*, actor, person_id) -> Person:
-    """The person a request may be registered for: one of the actor's team's cases or
-    referrals is about them. Otherwise Http404 with ``access.denied``."""
+    """The person a request may be registered for: the actor may view one of their cases
+    or referrals. Otherwise Http404 with ``access.denied``."""
     person = Person.objects.filter(pk=person_id).first() if str(person_id).isdigit() else None
-    if person is None or not may_use_access_requests(actor) or not person_is_of_team(person, actor.team_id):
+    if not may_register_access_request(actor, person):
         _deny(actor, target_type="people.person", target_id=person_id)
     return person
 

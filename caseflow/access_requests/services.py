@@ -1,42 +1,42 @@
 """Writes of access requests. Each service checks who may act, writes and records one
 audit event, in one transaction (style.md).
 
-Who may:
-- register a request: a caseworker or supervisor of a team that has a case or a referral
-  about the person (the request belongs to that team; the registering user handles it);
+Who may (the policy decides: ``permissions.policy.access_request_actions``):
+- register a request: a caseworker or supervisor about a person whose case or referral
+  they may view (the request belongs to their team; the registering user handles it);
 - record a delay letter, decide items, export and complete: the request's handler or a
-  supervisor of its team. Other caseworkers of the team read the request.
+  supervisor of its team. Other caseworkers of the team who may view one of the person's
+  cases or referrals read the request, its file filtered to what they may see.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from caseflow.accounts.roles import Role
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
-from caseflow.cases.models import Case
 from caseflow.core.exceptions import ApplicationError
-from caseflow.referrals.models import Referral
+from permissions.policy import Action, Feature, can, may_register_access_request, may_use
 
 from .deadlines import latest_delay_on, original_due_on
-from .file import access_file_build
+from .export import EXPORT_FORMATS, SCHEMA_VERSION, cpr_in_export, export_render
+from .file import PROTECTED_POLICE, PROTECTED_RESTRICTED, access_file_build
 from .models import AccessRequest, ItemDecision, ItemKind, ReleaseBasis, WithholdBasis
 
-STAFF_ROLES = (Role.CASEWORKER, Role.SUPERVISOR)
-
 NOT_STAFF = _("Only the team's caseworkers and supervisors can register access requests.")
-PERSON_NOT_OF_TEAM = _("Your team has no case or referral about this person.")
+PERSON_NOT_OF_TEAM = _("You have no case or referral about this person that you may view.")
 NOT_HANDLER = _("Only the request's handler or the team's supervisor can do this.")
 RECEIVED_REQUIRED = _("Give the date the request was received.")
 RECEIVED_IN_FUTURE = _("The date received cannot be in the future.")
 LEGAL_BASIS_REQUIRED = _("Choose the legal basis of the request.")
 REQUESTER_REQUIRED = _("Choose who made the request.")
 REPRESENTATIVE_REQUIRED = _("Name the representative and on what authority they act.")
+AUTHORITY_REQUIRED = _("Choose the representative's documented authority, or that there is none.")
 REQUEST_CLOSED = _("The request is completed; it can no longer be changed.")
 DELAY_LETTER_DATE = _("The delay letter cannot be dated before the request was received or in the future.")
 DELAY_REASON_REQUIRED = _("Give the reason for the delay.")
@@ -47,27 +47,16 @@ REFERRER_ALWAYS_WITHHELD = _("The referrer's identity is always withheld.")
 WITHHOLD_BASIS_REQUIRED = _("Choose the legal basis for withholding the item.")
 RELEASE_BASIS_REQUIRED = _(
     "This item may not be passed on or is of police origin: choose the basis for releasing it.")
+RELEASE_BASIS_REQUIRED_REVIEW = _(
+    "This item must be reviewed before it is released (%(reason)s): choose the basis for releasing it.")
 NOT_EXPORTED = _("Export the file before completing the request.")
 NOTE_TOO_LONG = _("The note can be at most 300 characters long.")
 TEXT_TOO_LONG = _("The text can be at most 500 characters long.")
 
 
-def is_staff_of(actor, team_id) -> bool:
-    """A caseworker or supervisor of ``team_id``."""
-    return bool(actor is not None and actor.is_authenticated and actor.is_active and team_id
-                and actor.team_id == team_id and any(actor.has_role(role) for role in STAFF_ROLES))
-
-
 def may_handle(actor, request: AccessRequest) -> bool:
     """The handler, or a supervisor of the request's team."""
-    if not is_staff_of(actor, request.team_id):
-        return False
-    return actor.pk == request.handler_id or actor.has_role(Role.SUPERVISOR)
-
-
-def person_is_of_team(person, team_id) -> bool:
-    return bool(team_id) and (Case.objects.filter(person_id=person.pk, team_id=team_id).exists()
-                              or Referral.objects.filter(person_id=person.pk, team_id=team_id).exists())
+    return can(actor, Action.CHANGE, request)
 
 
 def _require_handler(actor, request: AccessRequest) -> None:
@@ -93,12 +82,15 @@ def _short(value, *, max_length: int, message, field: str) -> str:
 
 @transaction.atomic
 def access_request_register(*, actor, person, received_on: datetime.date | None, legal_basis: str,
-                            requester: str, representative_note: str = "") -> AccessRequest:
-    """Register a request about ``person`` for the actor's team; the actor handles it."""
-    team_id = getattr(actor, "team_id", None)
-    if not is_staff_of(actor, team_id):
+                            requester: str, representative_note: str = "",
+                            representative_authority: str = "") -> AccessRequest:
+    """Register a request about ``person`` for the actor's team; the actor handles it.
+    A representative's documented authority is recorded; without one nothing of the
+    file is released by default (``file.py``)."""
+    if not may_use(actor, Feature.ACCESS_REQUESTS):
         raise ApplicationError(NOT_STAFF)
-    if person is None or not person_is_of_team(person, team_id):
+    team_id = actor.team_id
+    if not may_register_access_request(actor, person):
         raise ApplicationError(PERSON_NOT_OF_TEAM)
     if received_on is None:
         raise ApplicationError(RECEIVED_REQUIRED, field="received_on")
@@ -111,14 +103,19 @@ def access_request_register(*, actor, person, received_on: datetime.date | None,
     note = _short(representative_note, max_length=500, message=TEXT_TOO_LONG, field="representative_note")
     if requester == AccessRequest.Requester.REPRESENTATIVE and not note:
         raise ApplicationError(REPRESENTATIVE_REQUIRED, field="representative_note")
-    if requester == AccessRequest.Requester.SUBJECT:
-        note = ""
+    if requester == AccessRequest.Requester.REPRESENTATIVE:
+        if representative_authority not in AccessRequest.Authority.values:
+            raise ApplicationError(AUTHORITY_REQUIRED, field="representative_authority")
+    else:
+        note, representative_authority = "", ""
     request = AccessRequest.objects.create(team_id=team_id, person=person, received_on=received_on,
                                            legal_basis=legal_basis, requester=requester,
-                                           representative_note=note, handler=actor)
+                                           representative_note=note,
+                                           representative_authority=representative_authority, handler=actor)
     audit_record(actor=actor, action=AuditAction.ACCESS_REQUEST_REGISTERED, target=request,
                  purpose="access_request",
                  extra={"person_id": person.pk, "legal_basis": legal_basis, "requester": requester,
+                        "representative_authority": representative_authority or None,
                         "received_on": received_on.isoformat(),
                         "due_on": original_due_on(legal_basis=legal_basis, received_on=received_on).isoformat()})
     return request
@@ -158,9 +155,10 @@ def access_request_item_decide(*, actor, request: AccessRequest, kind: str, obje
                                basis: str = "", note: str = "") -> ItemDecision:
     """Release or withhold one item of the file.
 
-    Withholding needs a basis from :class:`WithholdBasis`. Releasing an item tagged
-    "må ikke videregives" or of police origin needs a basis from :class:`ReleaseBasis`
-    (releasing other items needs none). The referrer's identity is not an item: it is
+    Withholding needs a basis from :class:`WithholdBasis`. Releasing a protected item
+    (tagged "må ikke videregives", of police origin, a concern written by the referrer, or
+    anything asked for by a representative without documented authority) needs a basis
+    from :class:`ReleaseBasis` (releasing other items needs none). The referrer's identity is not an item: it is
     always withheld."""
     request = _locked(request)
     _require_handler(actor, request)
@@ -179,7 +177,10 @@ def access_request_item_decide(*, actor, request: AccessRequest, kind: str, obje
     if release:
         if item.protected:
             if basis not in ReleaseBasis.values:
-                raise ApplicationError(RELEASE_BASIS_REQUIRED, field="release_basis")
+                if item.protected in (PROTECTED_RESTRICTED, PROTECTED_POLICE):
+                    raise ApplicationError(RELEASE_BASIS_REQUIRED, field="release_basis")
+                raise ApplicationError(RELEASE_BASIS_REQUIRED_REVIEW % {"reason": item.protected_label},
+                                       field="release_basis")
         elif basis not in ReleaseBasis.values:
             basis = ""
     elif basis not in WithholdBasis.values:
@@ -221,10 +222,6 @@ def access_request_export(*, actor, request: AccessRequest, export_format: str):
     Recorded as one ``access_request.exported`` event (format, the cases and referrals
     it covers, the counts released and withheld, the SHA-256 of what was handed out;
     never content or the CPR number)."""
-    import hashlib
-
-    from .export import EXPORT_FORMATS, SCHEMA_VERSION, export_render
-
     request = _locked(request)
     _require_handler(actor, request)
     if export_format not in EXPORT_FORMATS:
@@ -238,6 +235,6 @@ def access_request_export(*, actor, request: AccessRequest, export_format: str):
                  extra={"format": export_format, "schema_version": SCHEMA_VERSION, "person_id": request.person_id,
                         "case_ids": access_file.case_ids, "referral_ids": access_file.referral_ids,
                         "released": len(access_file.released), "withheld": len(access_file.withheld),
-                        "cpr_included": bool(request.person.cpr_encrypted),
+                        "cpr_included": cpr_in_export(request),
                         "sha256": hashlib.sha256(content).hexdigest()})
     return content, filename, content_type

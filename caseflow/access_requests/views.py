@@ -2,8 +2,9 @@
 the request with its file and the decisions on its items, the delay letter, the
 exports and completing the request. Each parses input and calls one service or selector.
 
-Who: the team's caseworkers and supervisors. Everyone else gets 403 on the list and the
-registration, and 404 (``access.denied``) on a request or a person."""
+Who (the policy decides, ``permissions.policy``): the team's caseworkers and supervisors,
+about people whose cases or referrals they may view. Everyone else gets 403 on the list
+and the registration, and 404 (``access.denied``) on a request or a person."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -90,7 +91,8 @@ class RegisterView(LoginRequiredMixin, FormView):
             access_request = services.access_request_register(
                 actor=self.request.user, person=self.person, received_on=data["received_on"],
                 legal_basis=data["legal_basis"], requester=data["requester"],
-                representative_note=data["representative_note"])
+                representative_note=data["representative_note"],
+                representative_authority=data["representative_authority"])
         except ApplicationError as exc:
             _form_error(form, exc)
             return self.form_invalid(form)
@@ -113,6 +115,8 @@ def _detail_context(user, access_request, access_file):
         "delay_form": forms.DelayForm(prefix="delay"),
         "protected_labels": PROTECTED_LABELS,
         "withheld_count": len(access_file.withheld),
+        "whole_file": access_file.whole,
+        "lacks_authority": access_request.lacks_authority,
     }
 
 

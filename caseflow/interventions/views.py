@@ -43,8 +43,10 @@ def _can_report_dropout(user, intervention) -> bool:
 
 class InterventionDetailView(SelectorObjectMixin, DetailView):
     """What a provider (mentor, coach) sees: the intervention's goals, status, sessions
-    and reviews, never the case's assessment. The case team sees the same. POST logs
-    a session of a running intervention (the provider, or the case team)."""
+    and reviews, never the case's assessment. The case team sees the same. Whoever sees
+    only the case's summary (the BBU liaison) sees the intervention's kind, status and
+    dates, not its file (goals, sessions, reviews). POST logs a session of a running
+    intervention (the provider, or the case team)."""
 
     template_name = "interventions/intervention_detail.html"
     context_object_name = "intervention"
@@ -54,8 +56,10 @@ class InterventionDetailView(SelectorObjectMixin, DetailView):
     def get_context_data(self, session_form=None, dropout_form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         intervention = context["intervention"]
-        context["sessions"] = intervention.sessions.select_related("logged_by")
-        context["reviews"] = intervention.reviews.select_related("reviewed_by")
+        context["may_view_file"] = may_view_file = can(self.request.user, Action.VIEW_FILE, intervention)
+        if may_view_file:
+            context["sessions"] = intervention.sessions.select_related("logged_by")
+            context["reviews"] = intervention.reviews.select_related("reviewed_by")
         if _can_log(self.request.user, intervention):
             context["session_form"] = session_form or SessionForm()
         if dropout_form is not None or _can_report_dropout(self.request.user, intervention):

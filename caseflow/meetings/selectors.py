@@ -1,8 +1,10 @@
 """Reads of the coordination unit's meetings, with the access rules of design.md §2:
 
 - The unit's staff (caseworkers and supervisors of the meeting's team) see their team's
-  meetings whole: every item with a link to its referral, and every register check,
-  including those tagged "må ikke videregives" (the unit is where they are shared to).
+  meetings: every item with a link to its referral, and every register check not tagged
+  "må ikke videregives". A tagged check only reaches staff who may see the restricted
+  material of the item's case (or, before there is a case, its referral's screening
+  team): ``permissions.policy.register_checks_visible``.
 - A partner member sees a meeting only while they are an invited member of it and its
   agenda has been sent, until the minutes are approved. Of each item they see only what
   a register search needs (need to know): the referral's reference, the person's name
@@ -33,7 +35,7 @@ from caseflow.audit.services import audit_record
 from caseflow.cases.models import Case
 from caseflow.core.exceptions import ApplicationError
 from caseflow.referrals.models import Referral
-from permissions.policy import visible_cases
+from permissions.policy import register_checks_visible, visible_cases
 
 from .models import (
     COSIGN_APPROVED,
@@ -93,9 +95,7 @@ def viewer_is_staff(actor, meeting: Meeting) -> bool:
 
 def _checks_visible_to(actor, meeting: Meeting) -> QuerySet[RegisterCheck]:
     checks = RegisterCheck.objects.select_related("member").order_by("authority", "pk")
-    if viewer_is_staff(actor, meeting):
-        return checks
-    return checks.filter(Q(member_id=actor.pk) | Q(restricted=False))
+    return register_checks_visible(actor, checks, as_staff=viewer_is_staff(actor, meeting))
 
 
 def _deny(actor, meeting_id, purpose):

@@ -73,8 +73,18 @@ def material(worker, case, referral):
 
 @pytest.fixture
 def colleague(team):
-    """Another caseworker of the team: reads the team's requests, does not handle them."""
+    """Another caseworker of the team with no relation to the person's case: never sees
+    the request or its file (issue 20 point 1)."""
     return UserFactory(team=team, roles=["caseworker"])
+
+
+@pytest.fixture
+def co_worker(team, case):
+    """A caseworker of the team who works on the person's case: reads the team's
+    requests about the person, does not handle them."""
+    user = UserFactory(team=team, roles=["caseworker"])
+    grant(case, user, GrantKind.CO_WORKER)
+    return user
 
 
 @pytest.fixture

@@ -23,9 +23,11 @@ def post_register(client, user, person, **data):
 
 def test_register_through_the_page(client, worker, person, case):
     response = post_register(client, worker, person, requester="representative",
-                             representative_note="Advokat (fiktiv) med fuldmagt.")
+                             representative_note="Advokat (fiktiv) med fuldmagt.",
+                             representative_authority="power_of_attorney")
     assert response.status_code == 302
     request = AccessRequest.objects.get()
+    assert request.representative_authority == "power_of_attorney"
     assert request.handler == worker
     assert request.team_id == worker.team_id
     event = AuditEvent.objects.get(action="access_request.registered")
@@ -40,6 +42,8 @@ def test_register_through_the_page(client, worker, person, case):
     ({"legal_basis": "whatever"}, "legal_basis", "Select a valid choice."),
     ({"requester": "representative"}, "representative_note",
      "Name the representative and on what authority they act."),
+    ({"requester": "representative", "representative_note": "Fiktiv onkel"}, "representative_authority",
+     "Choose the representative's documented authority, or that there is none."),
 ])
 def test_register_refused_with_form_error(client, worker, person, case, data, field, message):
     response = post_register(client, worker, person, **data)

@@ -146,3 +146,25 @@ def test_meeting_page_reads_a_fixed_number_of_queries(client, worker, partner1, 
     item = services.meeting_item_add(actor=worker, meeting=meeting, referral=fourth)
     services.register_check_record(actor=partner2, item=item, nothing_found=True)
     assert {user.pk: count(user) for user in (worker, partner1)} == few
+
+
+def test_restricted_check_reaches_only_staff_who_may_see_the_persons_restricted_material(
+        client, team, worker, supervisor, colleague, setup):
+    """Issue 20 point 8: a caseworker of the team with no access to the person's case
+    does not see a partner's check tagged "må ikke videregives" about that person; the
+    case team and the supervisor do. Before the person has any case, the referral's
+    screening team (every caseworker of the team) does."""
+    meeting, item, first, _ = setup
+    pages = (reverse("meetings:detail", args=[meeting.pk]), reverse("meetings:decide", args=[item.pk]))
+    for url in pages:
+        response = get(client, colleague, url)
+        assert response.status_code == 200, url
+        assert RESTRICTED in response.content.decode()
+    case = CaseFactory(team=team, responsible=worker, person=first.person)
+    assert get(client, colleague, reverse("cases:detail", args=[case.pk])).status_code == 404
+    for url in pages:
+        page = get(client, colleague, url).content.decode()
+        assert RESTRICTED not in page, url
+        assert SHARED in page, url
+        for user in (worker, supervisor):
+            assert RESTRICTED in get(client, user, url).content.decode(), (user, url)
