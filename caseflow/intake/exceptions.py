@@ -1,13 +1,14 @@
 """The partner API's error bodies.
 
-400: ``{"errors": {field: [message, ...]}}`` (nested objects for nested fields; errors
-not about one field under ``non_field_errors``). Every other error: ``{"detail": message}``.
-A body that is not JSON, or is sent with another content type, is a 400 like any other
-invalid body.
+400: ``{"errors": {field: [message, ...]}}``: nested objects for nested fields (``person``),
+and for a list's items by index (``warning_signs``: ``{"1": [...]}``); errors not about one
+field under ``non_field_errors``, at the top or inside a nested object. ``schema.py``
+describes exactly this structure. Every other error: ``{"detail": message}``. A body that
+is not JSON, or is sent with another content type, is a 400 like any other invalid body.
 """
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler
 
 NOT_JSON = _("The request body must be a JSON object (Content-Type: application/json).")
@@ -28,13 +29,22 @@ def intake_exception_handler(exc, context):
     return response
 
 
-def application_error_as_validation_error(exc) -> exceptions.ValidationError:
-    """A service's ``ApplicationError`` as a 400; a dotted field (``person.cpr``) nests."""
-    errors = [str(exc.message)]
-    if not exc.field:
-        return exceptions.ValidationError({NON_FIELD: errors})
-    *parents, leaf = exc.field.split(".")
-    detail = {leaf: errors}
-    for parent in reversed(parents):
-        detail = {parent: detail}
+def application_error_as_validation_error(exc, serializer: serializers.Serializer) -> exceptions.ValidationError:
+    """A service's ``ApplicationError`` as a 400 on the field of ``serializer`` it names; a
+    dotted field (``person.cpr``) nests. A field the request body does not have (a service's
+    own argument) is reported under ``non_field_errors`` of the deepest object on its path,
+    so the body keeps the structure the schema describes."""
+    path = exc.field.split(".") if exc.field else [NON_FIELD]
+    known, current = [], serializer
+    for name in path:
+        fields = current.fields if isinstance(current, serializers.Serializer) else {}
+        if name not in fields:
+            break
+        known.append(name)
+        current = fields[name]
+    if len(known) < len(path) and isinstance(current, serializers.Serializer):
+        known.append(NON_FIELD)
+    detail = [str(exc.message)]
+    for name in reversed(known):
+        detail = {name: detail}
     return exceptions.ValidationError(detail)

@@ -14,9 +14,15 @@ from rest_framework.views import APIView
 
 from caseflow.core.exceptions import ApplicationError
 
+from .authentication import KEYWORD
 from .exceptions import application_error_as_validation_error, intake_exception_handler
 from .models import IdempotencyRecord
-from .serializers import DetailSerializer, ErrorsSerializer, ReceiptSerializer, ReferralCreateSerializer
+from .serializers import (
+    DetailSerializer,
+    ReceiptSerializer,
+    ReferralCreateSerializer,
+    ReferralErrorsSerializer,
+)
 from .services import IdempotencyConflict, partner_referral_submit, request_body_hash
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -32,7 +38,15 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-class ReferralCreateView(APIView):
+class NoViewDescriptionMixin:
+    """DRF answers ``OPTIONS`` with the view's description, by default its docstring: notes
+    for us, not for partners (or anyone, on the public schema view). Nothing is said."""
+
+    def get_view_description(self, html=False):
+        return ""
+
+
+class ReferralCreateView(NoViewDescriptionMixin, APIView):
     """Partners' referrals. Authentication, the rate limit and JSON-only parsing come from
     ``REST_FRAMEWORK`` in settings (token per partner, ``CASEFLOW_API_RATE``)."""
 
@@ -46,21 +60,48 @@ class ReferralCreateView(APIView):
             "Registers a referral for the partner's receiving team and answers its receipt "
             "(reference number) only. Send an Idempotency-Key so that a retry never creates a "
             "second referral: the same key with the same body answers the first receipt again; "
-            "the same key with another body is refused with 409."
+            "the same key with another body is refused with 409; a replayed answer carries the "
+            "header `Idempotent-Replayed: true`.\n\n"
+            "Text fields: `maxLength` counts the characters (Unicode code points) as sent, before "
+            "leading and trailing whitespace is removed; a required text field must hold a character "
+            "that is not whitespace; NUL characters and unpaired surrogates are refused. Person names "
+            "are stored in Unicode NFC: control and bidirectional formatting characters in them are "
+            "refused, and so is a name whose NFC form is longer than `maxLength` (only characters that "
+            "NFC decomposes, such as U+FB2C, can make it longer). Dates are `YYYY-MM-DD`.\n\n"
+            "A 400 answers `{\"errors\": {...}}`: a list of messages per field; for `person` its "
+            "fields' errors (or a list); for `warning_signs` its items' errors by index (or a list); "
+            "errors about no one field under `non_field_errors`; a bad header under its name."
         ),
         request=ReferralCreateSerializer,
         parameters=[
             OpenApiParameter(
                 IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
                 pattern=IDEMPOTENCY_KEY_PATTERN, description="1-100 visible ASCII characters, e.g. a UUID.",
-            )
+            ),
+            OpenApiParameter(
+                REPLAYED_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, response=[201], enum=["true"],
+                description="Present (`true`) when the receipt is that of an earlier request with the same "
+                "Idempotency-Key and body; nothing was created.",
+            ),
+            OpenApiParameter(
+                "WWW-Authenticate", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[401], required=True,
+                enum=[KEYWORD], description="The authentication scheme to use: `Token`.",
+            ),
+            OpenApiParameter(
+                "Retry-After", OpenApiTypes.INT, OpenApiParameter.HEADER, response=[429],
+                description="Seconds to wait before trying again.",
+            ),
         ],
         responses={
             201: ReceiptSerializer,
-            400: OpenApiResponse(ErrorsSerializer, description="Not JSON, or an invalid field."),
+            400: OpenApiResponse(ReferralErrorsSerializer, description="Not JSON, or an invalid field or header."),
             401: OpenApiResponse(DetailSerializer, description="Missing, unknown or revoked token."),
             409: OpenApiResponse(DetailSerializer, description="Idempotency-Key reused with another body."),
-            429: OpenApiResponse(DetailSerializer, description="Rate limit exceeded; see Retry-After."),
+            429: OpenApiResponse(
+                DetailSerializer,
+                description="Rate limit exceeded, or too many failed authentications from the address or with the "
+                "token prefix (a valid token is still served); see Retry-After.",
+            ),
         },
         examples=[
             OpenApiExample(
@@ -98,12 +139,12 @@ class ReferralCreateView(APIView):
         except IdempotencyConflict as exc:
             raise Conflict(exc.message) from exc
         except ApplicationError as exc:
-            raise application_error_as_validation_error(exc) from exc
+            raise application_error_as_validation_error(exc, serializer) from exc
         headers = {REPLAYED_HEADER: "true"} if result.replayed else {}
         return Response({"receipt": result.referral.reference}, status=status.HTTP_201_CREATED, headers=headers)
 
 
-class PublicSchemaView(SpectacularAPIView):
+class PublicSchemaView(NoViewDescriptionMixin, SpectacularAPIView):
     """The OpenAPI schema, public: no token, no rate limit."""
 
     authentication_classes = []

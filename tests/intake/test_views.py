@@ -266,3 +266,52 @@ def test_referral_create_replay_after_concurrent_insert(api, payload, organisati
     assert response.status_code == 201
     assert response.json() == first
     assert Referral.objects.count() == 1
+
+
+# --------------------------------------------------------------------------- OPTIONS
+
+
+SCHEMA_JSON = "application/vnd.oai.openapi+json"
+
+
+@pytest.mark.parametrize(("url", "accept"), [(URL, "application/json"), ("/api/schema/", SCHEMA_JSON)])
+def test_options_does_not_answer_the_views_docstring(api, url, accept):
+    """DRF's OPTIONS metadata carries the view's description (by default its docstring:
+    notes for developers); the API says nothing there."""
+    from django.urls import resolve
+
+    response = api.options(url, HTTP_ACCEPT=accept)
+
+    assert response.status_code == 200, response.content
+    body = json.loads(response.content)
+    assert body["description"] == ""
+    docstring = resolve(url).func.view_class.__doc__
+    assert docstring.split()[0] not in response.content.decode()
+    assert "REST_FRAMEWORK" not in response.content.decode()
+
+
+def test_options_on_the_schema_needs_no_token(client):
+    response = client.options("/api/schema/", HTTP_ACCEPT=SCHEMA_JSON)
+
+    assert response.status_code == 200
+    assert json.loads(response.content)["description"] == ""
+
+
+def test_options_on_referrals_needs_a_token(client_for, organisation):
+    response = client_for().options(URL)
+
+    assert response.status_code == 401
+    assert set(response.json()) == {"detail"}
+
+
+# --------------------------------------------------------------------------- person names
+
+
+def test_referral_create_name_longer_once_normalised_is_400_not_500(api, payload):
+    """U+FB2C is one character as sent and three in NFC, the form names are stored in: a
+    name within maxLength as sent but over it normalised is refused on its field."""
+    response = post(api, payload | {"person": {"first_name": "\ufb2c" * 120}})
+
+    assert response.status_code == 400, response.content
+    assert "first_name" in response.json()["errors"]["person"]
+    assert Referral.objects.count() == 0
