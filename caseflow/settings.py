@@ -125,7 +125,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "caseflow.core.context_processors.navigation",
+                "permissions.context_processors.navigation",
             ],
         },
     },

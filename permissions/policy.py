@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from caseflow.access_requests.models import AccessRequest
 from caseflow.accounts.roles import Role
+from caseflow.audit.access import SCOPE_ALL, SCOPE_TEAM, AuditScope
 from caseflow.cases.models import Case
 from caseflow.interventions.models import Intervention
 from caseflow.people.ages import AGE_OF_MAJORITY
@@ -38,15 +39,18 @@ from .rules import (
     ACCESS_REQUEST_HANDLER_ACTIONS,
     ACCESS_REQUEST_READER_ACTIONS,
     CASE_GRANT_ACTIONS,
+    DUTY_RULES,
     FEATURE_RULES,
     INTERVENTION_FROM_CASE_ACTIONS,
     INTERVENTION_GRANT_ACTIONS,
+    PROVIDER_DUTY_BY_ROLE,
     REFERRAL_CONSULTANT_ACTIONS,
     REFERRAL_GRANT_ACTIONS,
     REFERRAL_SCREENING_ACTIONS,
     REFERRAL_SUPERVISOR_ACTIONS,
     SUPERVISOR_TEAM_ACTIONS,
     Action,
+    Duty,  # noqa: F401 (callers name duties through the policy)
     Feature,
 )
 
@@ -287,16 +291,7 @@ def intervention_actions(actor, intervention: Intervention) -> frozenset[str]:
 def may_use(actor, feature: str) -> bool:
     """May ``actor`` open ``feature`` at all (``rules.FEATURE_RULES``)? What it shows is
     still scoped by the object rules."""
-    rule = FEATURE_RULES[feature]
-    if not _active(actor):
-        return False
-    if rule.superuser is True:
-        return bool(actor.is_superuser)
-    if rule.superuser is False and actor.is_superuser:
-        return False
-    if rule.needs_team and not actor.team_id:
-        return False
-    return any(actor.has_role(role) for role in rule.roles)
+    return _rule_allows(actor, FEATURE_RULES[feature])
 
 
 def may_use_for_team(actor, feature: str, team_id) -> bool:
@@ -305,11 +300,56 @@ def may_use_for_team(actor, feature: str, team_id) -> bool:
     return bool(team_id) and may_use(actor, feature) and actor.team_id == team_id
 
 
-def holds_role(user, role) -> bool:
-    """Whether ``user`` (an active account) holds ``role``: for choosing who may be named
-    to a duty (a BBU contact must be a BBU liaison, a provider a mentor or coach). It
-    decides no one's access to data; the duty's grant does."""
-    return _active(user) and user.has_role(role)
+def _rule_allows(user, rule) -> bool:
+    if not _active(user):
+        return False
+    if rule.superuser is True:
+        return bool(user.is_superuser)
+    if rule.superuser is False and user.is_superuser:
+        return False
+    if rule.needs_team and not user.team_id:
+        return False
+    return any(user.has_role(role) for role in rule.roles)
+
+
+def may_hold(user, duty: str, team_id=None) -> bool:
+    """May ``user`` be named to ``duty`` (``rules.DUTY_RULES``), for ``team_id`` when the
+    duty is a team's? It decides no one's access to data; the duty's grant does."""
+    rule = DUTY_RULES[duty]
+    if not _rule_allows(user, rule):
+        return False
+    return not (rule.needs_team and team_id is not None and user.team_id != team_id)
+
+
+def may_provide(user, provider_role) -> bool:
+    """May ``user`` be the provider of an intervention whose kind needs ``provider_role``?"""
+    duty = PROVIDER_DUTY_BY_ROLE.get(provider_role)
+    return duty is not None and may_hold(user, duty)
+
+
+def users_who_may_hold(duty: str, team_id=None) -> QuerySet:
+    """The active users eligible for ``duty`` (for a form's choices)."""
+    rule = DUTY_RULES[duty]
+    users = get_user_model().objects.filter(is_active=True, groups__name__in=list(rule.roles)).distinct()
+    if rule.needs_team:
+        users = users.filter(team_id=team_id) if team_id is not None else users.exclude(team__isnull=True)
+    return users
+
+
+# --------------------------------------------------------------------------- the audit trail
+
+
+def audit_scope_for(actor) -> AuditScope | None:
+    """What part of the audit trail ``actor`` may read, or None when they may read none.
+
+    The auditor (DPO) reads all of it; a supervisor their team's (a supervisor without a
+    team gets the team scope of no team: an empty result, not a 403; they hold the role,
+    there is simply nothing of theirs to see)."""
+    if may_use(actor, Feature.AUDIT_ALL_TEAMS):
+        return AuditScope(SCOPE_ALL)
+    if may_use(actor, Feature.AUDIT_LOG):
+        return AuditScope(SCOPE_TEAM, actor.team_id)
+    return None
 
 
 # --------------------------------------------------------------------------- access requests

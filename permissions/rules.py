@@ -163,6 +163,10 @@ class Feature:
     NOTIFICATIONS = "notifications"
     ADMIN = "admin"  # the Django admin: users, teams, configuration; never case content
     RESET_TEAM_SECOND_FACTOR = "reset_team_second_factor"
+    OPEN_CASE = "open_case"
+    PROVIDER_WORK = "provider_work"  # a mentor's or coach's own interventions
+    CO_SIGN_MINORS = "co_sign_minors"  # the child-focused consultant's co-signatures
+    DEADLINE_ALERTS = "deadline_alerts"  # notices of breached deadlines
 
 
 @dataclass(frozen=True)
@@ -194,9 +198,42 @@ FEATURE_RULES: dict[str, FeatureRule] = {
     Feature.AUDIT_ALL_TEAMS: FeatureRule(frozenset({Role.AUDITOR})),
     Feature.STATISTICS: FeatureRule(frozenset({Role.SUPERVISOR, Role.AUDITOR})),
     Feature.ACCESS_REQUESTS: FeatureRule(_STAFF, needs_team=True),
-    Feature.REGISTER_REFERRAL: FeatureRule(_STAFF, needs_team=True),
+    Feature.REGISTER_REFERRAL: FeatureRule(_STAFF, needs_team=True),  # for one's own team
     Feature.PARTNER_INTAKE: FeatureRule(frozenset({Role.PARTNER_INTAKE})),
     Feature.NOTIFICATIONS: FeatureRule(_ALL_ROLES, superuser=False),
     Feature.ADMIN: FeatureRule(frozenset(), superuser=True),
     Feature.RESET_TEAM_SECOND_FACTOR: FeatureRule(frozenset({Role.SUPERVISOR}), needs_team=True),
+    Feature.OPEN_CASE: FeatureRule(_STAFF),
+    Feature.PROVIDER_WORK: FeatureRule(frozenset({Role.MENTOR, Role.PARENT_COACH})),
+    Feature.CO_SIGN_MINORS: FeatureRule(frozenset({Role.CHILD_CONSULTANT})),
+    Feature.DEADLINE_ALERTS: FeatureRule(frozenset({Role.SUPERVISOR})),
 }
+
+
+# --------------------------------------------------------------------------- duties
+
+class Duty:
+    """What a user may be named to by someone else (the responsible caseworker, the BBU
+    contact, an intervention's provider, a meeting's chair). Holding the role makes one
+    eligible; the access itself comes with the grant the naming service writes."""
+
+    RESPONSIBLE_CASEWORKER = "responsible_caseworker"
+    BBU_CONTACT = "bbu_contact"
+    PROVIDER = "provider"
+    MEETING_STAFF = "meeting_staff"  # chair and minute taker: the team's staff
+    MEETING_PARTNER = "meeting_partner"
+    MENTOR = "mentor"  # the provider of a mentor or exit programme
+    PARENT_COACH = "parent_coach"  # the provider of parent coaching
+
+
+DUTY_RULES: dict[str, FeatureRule] = {
+    Duty.RESPONSIBLE_CASEWORKER: FeatureRule(frozenset({Role.CASEWORKER}), needs_team=True),
+    Duty.BBU_CONTACT: FeatureRule(frozenset({Role.BBU_LIAISON})),
+    Duty.PROVIDER: FeatureRule(frozenset({Role.MENTOR, Role.PARENT_COACH})),
+    Duty.MEETING_STAFF: FeatureRule(_STAFF, needs_team=True),
+    Duty.MEETING_PARTNER: FeatureRule(frozenset({Role.PARTNER_MEMBER})),
+    Duty.MENTOR: FeatureRule(frozenset({Role.MENTOR})),
+    Duty.PARENT_COACH: FeatureRule(frozenset({Role.PARENT_COACH})),
+}
+#: The provider duty of an intervention kind's provider role (``Intervention.provider_role``).
+PROVIDER_DUTY_BY_ROLE = {Role.MENTOR: Duty.MENTOR, Role.PARENT_COACH: Duty.PARENT_COACH}

@@ -13,7 +13,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from caseflow.accounts.roles import Role
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
 from caseflow.cases.consents import consent_is_valid, consent_record
@@ -22,7 +21,7 @@ from caseflow.cases.services import case_close, case_minor_flag_refresh, decisio
 from caseflow.core.exceptions import ApplicationError
 from caseflow.interventions.models import Intervention
 from permissions.models import GrantKind
-from permissions.policy import Action, can
+from permissions.policy import Action, Feature, can, may_use_for_team
 from permissions.services import case_access_grant, case_consultant_access_sync
 
 from .models import CaseProcess
@@ -124,8 +123,7 @@ def case_process_start(*, actor, case: Case) -> CaseProcess:
     who opened it for a colleague). A case has at most one running CaseFlow."""
     from .flows.case import CaseFlow
 
-    team_member = (actor is not None and actor.is_authenticated and actor.team_id == case.team_id
-                   and (actor.has_role(Role.CASEWORKER) or actor.has_role(Role.SUPERVISOR)))
+    team_member = may_use_for_team(actor, Feature.OPEN_CASE, case.team_id)
     if not (can(actor, Action.CHANGE, case) or team_member):
         raise ApplicationError(START_NOT_ALLOWED)
     case = _locked(case)
@@ -162,8 +160,7 @@ def case_reopen(*, actor, case: Case, justification: str, referral=None, level=N
 
     allowed = can(actor, Action.CHANGE, case)
     if not allowed and referral is not None:
-        allowed = (referral.team_id == case.team_id and actor.team_id == case.team_id
-                   and (actor.has_role(Role.CASEWORKER) or actor.has_role(Role.SUPERVISOR))
+        allowed = (referral.team_id == case.team_id and may_use_for_team(actor, Feature.OPEN_CASE, case.team_id)
                    and (can(actor, Action.CHANGE, referral) or referral.case_id == case.pk))
     if not allowed:
         raise ApplicationError(REOPEN_NOT_ALLOWED)

@@ -4,9 +4,9 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.views.generic import ListView
 
-from caseflow.accounts.roles import Role
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
+from permissions.policy import Feature, may_use
 
 from .deadlines import deadline_breaches_for
 
@@ -17,7 +17,7 @@ class DeadlineBreachListView(LoginRequiredMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        if not self.request.user.has_role(Role.SUPERVISOR):
+        if not may_use(self.request.user, Feature.DEADLINE_BREACHES):
             raise PermissionDenied
         return deadline_breaches_for(actor=self.request.user)
 

@@ -5,9 +5,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from viewflow.workflow.status import STATUS
 
-from caseflow.accounts.roles import Role
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
+from permissions.policy import Feature, may_use
 
 from .models import DeadlineBreach
 
@@ -55,7 +55,7 @@ def deadline_breach_record(*, timer_task) -> DeadlineBreach | None:
 def deadline_breaches_for(*, actor) -> QuerySet[DeadlineBreach]:
     """Open breaches of the supervisor's team (the task is still not done); nothing
     for anyone else."""
-    if not (actor.is_authenticated and actor.team_id and actor.has_role(Role.SUPERVISOR)):
+    if not may_use(actor, Feature.DEADLINE_BREACHES):
         return DeadlineBreach.objects.none()
     return (DeadlineBreach.objects.filter(team_id=actor.team_id, task__status__in=OPEN_TASK_STATUSES)
             .select_related("task", "case", "referral", "task__owner").order_by("due_at", "pk"))

@@ -20,7 +20,7 @@ from caseflow.core.workdays import add_working_days
 from caseflow.referrals.models import Referral
 from caseflow.referrals.services import referral_case_link, referral_screen, referral_status_set
 from permissions.models import GrantKind
-from permissions.policy import Action, can
+from permissions.policy import Action, Duty, Feature, can, may_hold, may_use
 from permissions.services import access_grant
 
 from .models import ReferralProcess
@@ -112,7 +112,7 @@ def referral_process_start(*, actor, referral: Referral) -> ReferralProcess:
 def _is_partner_registrar(actor, referral: Referral) -> bool:
     """A partner's service user starts the screening of the referral it just submitted
     (and nothing else): the team's caseworkers then claim its tasks from their queue."""
-    return bool(actor is not None and actor.is_active and actor.has_role(Role.PARTNER_INTAKE)
+    return bool(may_use(actor, Feature.PARTNER_INTAKE)
                 and referral.registered_by_id == actor.pk and referral.status == Referral.Status.RECEIVED)
 
 
@@ -159,7 +159,7 @@ def referral_assessment_record(
     if referral_is_minor(referral):
         if bbu_contact is None:
             raise ApplicationError(BBU_CONTACT_REQUIRED, field="bbu_contact")
-        if not bbu_contact.has_role(Role.BBU_LIAISON):
+        if not may_hold(bbu_contact, Duty.BBU_CONTACT):
             raise ApplicationError(BBU_CONTACT_MUST_BE_LIAISON, field="bbu_contact")
         if report_needed is None:
             raise ApplicationError(REPORT_ASSESSMENT_REQUIRED, field="report_needed")
@@ -258,7 +258,7 @@ def referral_bbu_acknowledge(*, actor, process: ReferralProcess, assessment: str
     the system records it). Only the named BBU contact, through BBU's grant."""
     process = ReferralProcess.objects.select_related("referral").get(pk=process.pk)
     referral = process.referral
-    if not (actor.has_role(Role.BBU_LIAISON) and actor.pk == process.bbu_contact_id
+    if not (actor.pk == process.bbu_contact_id and may_hold(actor, Duty.BBU_CONTACT)
             and can(actor, Action.CLAIM_TASK, referral)):
         raise ApplicationError(BBU_ACK_NOT_ALLOWED)
     if not (assessment or "").strip():
@@ -305,10 +305,9 @@ def _screening_check(*, actor, referral: Referral, outcome, justification, membe
         raise ApplicationError(REPORT_ASSESSMENT_MISSING)
     if level is None:
         return None
-    if responsible is None and actor.has_role(Role.CASEWORKER) and actor.team_id == referral.team_id:
+    if responsible is None and may_hold(actor, Duty.RESPONSIBLE_CASEWORKER, referral.team_id):
         responsible = actor
-    if responsible is not None and not (responsible.has_role(Role.CASEWORKER)
-                                        and responsible.team_id == referral.team_id):
+    if responsible is not None and not may_hold(responsible, Duty.RESPONSIBLE_CASEWORKER, referral.team_id):
         raise ApplicationError(_("The responsible caseworker must be a caseworker of the case's team."),
                                field="responsible")
     return responsible
@@ -415,7 +414,7 @@ def referral_screening_cosign(*, actor, process: ReferralProcess, approved: bool
     its justification visible there). Both with a justification."""
     caller_process, process = process, ReferralProcess.objects.select_for_update().get(pk=process.pk)
     referral = Referral.objects.get(pk=process.referral_id)
-    if not (actor.has_role(Role.CHILD_CONSULTANT) and can(actor, Action.CO_SIGN, referral)):
+    if not (may_use(actor, Feature.CO_SIGN_MINORS) and can(actor, Action.CO_SIGN, referral)):
         raise ApplicationError(COSIGN_NOT_ALLOWED)
     proposal = process.pending_screening
     if proposal is None:

@@ -1,5 +1,8 @@
 """Who may read which part of the audit trail, and the recorded reads of it.
 
+Who may read which part is decided by the policy (``permissions.policy.audit_scope_for``);
+this module reads the part it is given:
+
 - The auditor (DPO, ``Role.AUDITOR``) reads the whole trail.
 - A supervisor reads the events whose actor is a member of their team, and the events
   about their team's cases (design.md §2: "every case of their team, its full history and
@@ -27,7 +30,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from caseflow.accounts.roles import Role
 from caseflow.cases.models import Case  # the one domain model audit/ reads; see the module docstring
 
 from .actions import AuditAction
@@ -47,7 +49,8 @@ SCOPE_TEAM = "team"
 @dataclass(frozen=True)
 class AuditScope:
     """The part of the trail an actor may read: everything (``team_id`` None, kind
-    ``all``), one team's (kind ``team``), or nothing (``None`` from :func:`audit_scope_for`)."""
+    ``all``), one team's (kind ``team``), or nothing (``None`` from
+    ``permissions.policy.audit_scope_for``)."""
 
     kind: str
     team_id: int | None = None
@@ -58,20 +61,6 @@ class AuditScope:
 
 def _active(actor) -> bool:
     return actor is not None and actor.is_authenticated and actor.is_active
-
-
-def audit_scope_for(actor) -> AuditScope | None:
-    """What part of the trail ``actor`` may read, or None when they may read none of it.
-
-    A supervisor without a team gets the team scope of no team: an empty result, not a 403
-    (they hold the role; there is simply nothing of theirs to see)."""
-    if not _active(actor):
-        return None
-    if actor.has_role(Role.AUDITOR):
-        return AuditScope(SCOPE_ALL)
-    if actor.has_role(Role.SUPERVISOR):
-        return AuditScope(SCOPE_TEAM, actor.team_id)
-    return None
 
 
 def _team_filter(team_id: int | None) -> Q:

@@ -13,11 +13,12 @@ from django.utils import timezone, translation
 from django.views import View
 from django.views.generic import TemplateView
 
+from permissions.policy import audit_scope_for
+
 from .access import (
     SCOPE_ALL,
     audit_export_rows_for,
     audit_log_user_get,
-    audit_scope_for,
     audit_search_page_for,
     audit_searchable_users,
     audit_user_log_page_for,

@@ -5,13 +5,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from caseflow.accounts.roles import Role
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
 from caseflow.core.exceptions import ApplicationError
 from caseflow.core.services import reference_next
 from permissions.models import GrantKind
-from permissions.policy import Action, can
+from permissions.policy import Action, Duty, Feature, can, may_hold, may_use
 from permissions.services import (
     access_move,
     case_access_grant,
@@ -38,7 +37,7 @@ def _require(actor, action, case):
 
 
 def _check_caseworker(user, team):
-    if user is not None and not (user.has_role(Role.CASEWORKER) and user.team_id == team.pk):
+    if user is not None and not may_hold(user, Duty.RESPONSIBLE_CASEWORKER, team.pk):
         raise ApplicationError(RESPONSIBLE_MUST_BE_CASEWORKER, field="responsible")
 
 
@@ -47,7 +46,7 @@ def case_open(*, actor, person, team, level, responsible=None, opened_at=None) -
     """Open a case with the next ``KE-<year>-<number>`` reference; the minor flag is
     derived from the person's birth date on the opening day. The responsible
     caseworker and (for minors) the child-focused consultants get access."""
-    if not (actor.has_role(Role.CASEWORKER) or actor.has_role(Role.SUPERVISOR)):
+    if not may_use(actor, Feature.OPEN_CASE):
         raise ApplicationError(OPEN_NOT_ALLOWED)
     if level not in Case.Level.values:
         raise ApplicationError(_("A case is opened at level 2 or 3."), field="level")
@@ -109,7 +108,7 @@ def case_coworker_remove(*, actor, case: Case, user) -> None:
 def case_bbu_contact_set(*, actor, case: Case, bbu_contact) -> Case:
     """Name the BBU contact of a minor's case; that liaison reaches the case summary."""
     _require(actor, Action.CHANGE, case)
-    if bbu_contact is not None and not bbu_contact.has_role(Role.BBU_LIAISON):
+    if bbu_contact is not None and not may_hold(bbu_contact, Duty.BBU_CONTACT):
         raise ApplicationError(BBU_CONTACT_MUST_BE_LIAISON, field="bbu_contact")
     if bbu_contact is not None and not case.is_minor:
         raise ApplicationError(BBU_ONLY_FOR_MINORS, field="bbu_contact")

@@ -20,14 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from caseflow.accounts.roles import Role
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
 from caseflow.cases.models import Case
 from caseflow.cases.selectors import case_list_for
 from caseflow.core.workdays import add_working_days, working_days_between
 from caseflow.interventions.models import Intervention
-from permissions.policy import visible_interventions
+from permissions.policy import Feature, may_use, visible_interventions
 from workflows.deadlines import deadline_breaches_for
 from workflows.selectors import task_inbox_for, task_queue_for
 
@@ -35,10 +34,6 @@ PURPOSE_DASHBOARD = "dashboard"
 #: Rows per list; the rest is behind the "see all" links.
 ROWS = 20
 
-TASK_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.CHILD_CONSULTANT, Role.BBU_LIAISON, Role.MENTOR,
-              Role.PARENT_COACH)
-CASE_ROLES = (Role.CASEWORKER, Role.SUPERVISOR)
-PROVIDER_ROLES = (Role.MENTOR, Role.PARENT_COACH)
 
 STATE_OK = "ok"
 STATE_SOON = "soon"
@@ -116,10 +111,6 @@ def _task_rows(tasks, *, now, cutoff, limit=ROWS, due_by=None) -> list:
     return rows
 
 
-def _has_any(actor, roles) -> bool:
-    return any(actor.has_role(role) for role in roles)
-
-
 def dashboard_for(*, actor) -> dict:
     """Everything the dashboard shows ``actor``, recorded as one read event."""
     now = timezone.now()
@@ -128,7 +119,7 @@ def dashboard_for(*, actor) -> dict:
     counts: dict[str, int] = {}
     shown: dict[str, list[int]] = {}
 
-    if _has_any(actor, TASK_ROLES):
+    if may_use(actor, Feature.TASK_LISTS):
         inbox, queue = task_inbox_for(actor=actor), task_queue_for(actor=actor)
         mine, claimable = _task_counts(inbox, now=now, cutoff=cutoff), _task_counts(queue, now=now, cutoff=cutoff)
         counts.update(my_tasks=mine["total"], queue=claimable["total"],
@@ -147,13 +138,13 @@ def dashboard_for(*, actor) -> dict:
                 task.execute_url = task.flow_task.reverse("execute", args=[task.process_id, task.pk])
         shown["task_ids"] = sorted({t.pk for key in ("my_tasks", "queue", "deadlines") for t in data[key]})
 
-    if _has_any(actor, CASE_ROLES):
+    if may_use(actor, Feature.OPEN_CASE):  # a caseworker's or supervisor's own cases
         cases = case_list_for(actor=actor).filter(responsible=actor, status__in=Case.OPEN_STATUSES)
         counts["my_cases"] = cases.count()
         data["my_cases"] = list(cases[:ROWS])
         shown["case_ids"] = [case.pk for case in data["my_cases"]]
 
-    if actor.has_role(Role.SUPERVISOR):
+    if may_use(actor, Feature.DEADLINE_BREACHES):
         breaches = deadline_breaches_for(actor=actor)
         counts["team_breaches"] = breaches.count()
         data["team_breaches"] = list(breaches[:ROWS])
@@ -161,7 +152,7 @@ def dashboard_for(*, actor) -> dict:
             breach.deadline_info = deadline_of(breach.due_at, now=now, cutoff=cutoff)
         shown["breach_ids"] = [breach.pk for breach in data["team_breaches"]]
 
-    if _has_any(actor, PROVIDER_ROLES):
+    if may_use(actor, Feature.PROVIDER_WORK):
         interventions = (visible_interventions(actor).filter(provider=actor)
                          .exclude(status=Intervention.Status.ENDED)
                          .select_related("case__person").order_by("created_at", "pk"))

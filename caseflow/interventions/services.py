@@ -11,13 +11,12 @@ from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
 from caseflow.core.exceptions import ApplicationError
 from permissions.models import GrantKind
-from permissions.policy import Action, can
+from permissions.policy import Action, Duty, can, may_hold, may_provide
 from permissions.services import access_grant, access_move, access_revoke
 
 from .models import Intervention, InterventionReview, InterventionSession, ProviderProfile
 
 NOT_ALLOWED = _("You are not allowed to change this intervention.")
-PROVIDER_ROLES = (Role.MENTOR, Role.PARENT_COACH)
 PROVIDER_NOT_ELIGIBLE = _("The provider must be a mentor or a parent coach.")
 PROVIDER_WRONG_ROLE_MENTOR = _("This intervention needs a mentor.")
 PROVIDER_WRONG_ROLE_COACH = _("This intervention needs a parent coach.")
@@ -42,7 +41,7 @@ REVIEW_NOT_OPEN = _("The intervention is not waiting for a progress review.")
 
 
 def _check_provider(provider):
-    if provider is not None and not any(provider.has_role(role) for role in PROVIDER_ROLES):
+    if provider is not None and not may_hold(provider, Duty.PROVIDER):
         raise ApplicationError(PROVIDER_NOT_ELIGIBLE, field="provider")
 
 
@@ -98,7 +97,7 @@ def _check_provider_for(provider, intervention: Intervention) -> None:
     """Role for the kind, capacity, conflict of interest (ApplicationError on ``provider``)."""
     if provider is None:
         return
-    if intervention.needs_provider and not provider.has_role(intervention.provider_role):
+    if intervention.needs_provider and not may_provide(provider, intervention.provider_role):
         mentor = intervention.provider_role == Role.MENTOR
         raise ApplicationError(PROVIDER_WRONG_ROLE_MENTOR if mentor else PROVIDER_WRONG_ROLE_COACH,
                                field="provider")

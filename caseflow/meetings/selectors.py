@@ -29,13 +29,12 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from caseflow.accounts.roles import Role
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
 from caseflow.cases.models import Case
 from caseflow.core.exceptions import ApplicationError
 from caseflow.referrals.models import Referral
-from permissions.policy import register_checks_visible, visible_cases
+from permissions.policy import Feature, may_use, register_checks_visible, visible_cases
 
 from .models import (
     COSIGN_APPROVED,
@@ -47,7 +46,7 @@ from .models import (
     items_with_cosignature,
     open_items,
 )
-from .services import MINUTES_NOT_READY, STAFF_ROLES, cases_due_for_agenda
+from .services import MINUTES_NOT_READY, cases_due_for_agenda
 
 PARTNER_VISIBLE_STATUSES = (Meeting.Status.AGENDA_SENT, Meeting.Status.HELD)
 PURPOSE_MEETING = "coordination_meeting"
@@ -58,11 +57,11 @@ def _active(actor) -> bool:
 
 
 def _is_staff(actor) -> bool:
-    return bool(actor.team_id) and any(actor.has_role(role) for role in STAFF_ROLES)
+    return may_use(actor, Feature.MEETING_PLANNING)
 
 
 def _is_partner(actor) -> bool:
-    return actor.has_role(Role.PARTNER_MEMBER)
+    return may_use(actor, Feature.MEETING_PARTNER)
 
 
 def visible_meetings(actor) -> QuerySet[Meeting]:

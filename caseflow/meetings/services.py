@@ -28,13 +28,21 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from caseflow.accounts.roles import Role
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
 from caseflow.cases.models import Case, CaseProposal
 from caseflow.core.exceptions import ApplicationError
 from caseflow.referrals.models import Referral
-from permissions.policy import Action, can
+from permissions.policy import (
+    Action,
+    Duty,
+    Feature,
+    can,
+    may_hold,
+    may_use,
+    may_use_for_team,
+    users_who_may_hold,
+)
 
 from .models import AgendaItem, Meeting, MeetingMember, RegisterCheck, items_with_cosignature, open_items
 
@@ -72,13 +80,9 @@ APPROVE_NOT_CHAIR = _("Only the chair approves the minutes.")
 APPROVE_NOT_HELD = _("The minutes can be approved once the meeting is held and every item is decided.")
 MINUTES_NOT_READY = _("The minutes can be downloaded once the meeting is held.")
 
-STAFF_ROLES = (Role.CASEWORKER, Role.SUPERVISOR)
-
-
 def is_staff_of(actor, team_id) -> bool:
     """A caseworker or supervisor of the meeting's team (the unit's secretariat)."""
-    return bool(actor is not None and actor.is_authenticated and actor.is_active and actor.team_id
-                and actor.team_id == team_id and any(actor.has_role(role) for role in STAFF_ROLES))
+    return may_use_for_team(actor, Feature.MEETING_PLANNING, team_id)
 
 
 def _require_staff(actor, team_id):
@@ -97,9 +101,9 @@ def meeting_create(*, actor, starts_at, place: str, chair, minute_taker) -> Meet
     _require_staff(actor, team_id)
     if not (place or "").strip():
         raise ApplicationError(PLACE_REQUIRED, field="place")
-    if chair is None or not is_staff_of(chair, team_id):
+    if chair is None or not may_hold(chair, Duty.MEETING_STAFF, team_id):
         raise ApplicationError(CHAIR_MUST_BE_STAFF, field="chair")
-    if minute_taker is None or not is_staff_of(minute_taker, team_id):
+    if minute_taker is None or not may_hold(minute_taker, Duty.MEETING_STAFF, team_id):
         raise ApplicationError(MINUTE_TAKER_MUST_BE_STAFF, field="minute_taker")
     meeting = Meeting.objects.create(team_id=team_id, starts_at=starts_at, place=place.strip(), chair=chair,
                                      minute_taker=minute_taker, created_by=actor)
@@ -116,7 +120,7 @@ def meeting_member_invite(*, actor, meeting: Meeting, user, authority: str) -> M
     _require_staff(actor, meeting.team_id)
     if meeting.status not in (Meeting.Status.PLANNED, Meeting.Status.AGENDA_SENT):
         raise ApplicationError(AGENDA_CLOSED)
-    if user is None or not user.is_active or not user.has_role(Role.PARTNER_MEMBER):
+    if user is None or not may_hold(user, Duty.MEETING_PARTNER):
         raise ApplicationError(MEMBER_MUST_BE_PARTNER, field="user")
     if not (authority or "").strip():
         raise ApplicationError(AUTHORITY_REQUIRED, field="authority")
@@ -331,9 +335,7 @@ def meeting_agenda_notify(*, meeting_id: int) -> int:
 
 
 def _member_of(meeting: Meeting, actor) -> MeetingMember | None:
-    if actor is None or not actor.is_authenticated or not actor.is_active:
-        return None
-    if not actor.has_role(Role.PARTNER_MEMBER):
+    if not may_use(actor, Feature.MEETING_PARTNER):
         return None
     return meeting.members.filter(user_id=actor.pk, invited=True).first()
 
@@ -504,10 +506,8 @@ def meeting_minutes_approve(*, actor, meeting: Meeting) -> Meeting:
 
 
 def partner_members():
-    return get_user_model().objects.filter(groups__name=Role.PARTNER_MEMBER, is_active=True).order_by(
-        "first_name", "last_name", "pk")
+    return users_who_may_hold(Duty.MEETING_PARTNER).order_by("first_name", "last_name", "pk")
 
 
 def team_staff(team_id):
-    return get_user_model().objects.filter(groups__name__in=STAFF_ROLES, is_active=True,
-                                           team_id=team_id).distinct().order_by("first_name", "last_name", "pk")
+    return users_who_may_hold(Duty.MEETING_STAFF, team_id).order_by("first_name", "last_name", "pk")

@@ -2,14 +2,12 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.views.generic import TemplateView
 
-from caseflow.accounts.roles import Role
 from caseflow.core.exceptions import ApplicationError
 from permissions.forms import BreakGlassForm
+from permissions.policy import Feature, may_use
 
 from .forms import PersonSearchForm
 from .selectors import search_for
-
-SEARCH_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.CHILD_CONSULTANT)
 
 
 class PersonSearchView(LoginRequiredMixin, TemplateView):
@@ -19,7 +17,7 @@ class PersonSearchView(LoginRequiredMixin, TemplateView):
     template_name = "people/person_search.html"
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not any(request.user.has_role(role) for role in SEARCH_ROLES):
+        if request.user.is_authenticated and not may_use(request.user, Feature.PERSON_SEARCH):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -38,7 +36,7 @@ class PersonSearchView(LoginRequiredMixin, TemplateView):
                 result = search_for(actor=user, query=form.cleaned_data["q"])
             except ApplicationError as error:
                 form.add_error("q", error.message)
-        may_break_glass = user.has_role(Role.CASEWORKER) or user.has_role(Role.SUPERVISOR)
+        may_break_glass = may_use(user, Feature.EMERGENCY_ACCESS)
         return super().get_context_data(
             form=form, result=result, hits=result.people if result else None,
             referrals=result.referrals if result else None, break_glass_form=BreakGlassForm(),

@@ -7,14 +7,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from caseflow.accounts.roles import Role
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
 from caseflow.cases.models import Case, Decision
 from caseflow.cases.services import decision_record
 from caseflow.core.exceptions import ApplicationError
 from caseflow.core.services import reference_next
-from permissions.policy import Action, can
+from permissions.policy import Action, Feature, can, may_use, may_use_for_team
 
 from .models import Referral
 
@@ -24,7 +23,6 @@ REGISTER_NOT_ALLOWED = _("You are not allowed to register referrals for this tea
 SCREEN_NOT_ALLOWED = _("You are not allowed to screen this referral.")
 CONCERN_TOO_LONG = _("The concern may be at most %(limit)s characters.")
 RECEIVED_IN_FUTURE = _("The referral cannot be received in the future.")
-REGISTERING_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.PARTNER_INTAKE)
 
 
 @transaction.atomic
@@ -44,9 +42,7 @@ def referral_register(
     urgency=Referral.Urgency.NORMAL,
     received_at=None,
 ) -> Referral:
-    if not any(actor.has_role(role) for role in REGISTERING_ROLES) or (
-        not actor.has_role(Role.PARTNER_INTAKE) and actor.team_id != team.pk
-    ):
+    if not (may_use(actor, Feature.PARTNER_INTAKE) or may_use_for_team(actor, Feature.REGISTER_REFERRAL, team.pk)):
         raise ApplicationError(REGISTER_NOT_ALLOWED)
     if not (concern_text or "").strip():
         raise ApplicationError(CONCERN_REQUIRED, field="concern_text")

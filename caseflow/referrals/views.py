@@ -6,21 +6,18 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
 
-from caseflow.accounts.roles import Role
 from caseflow.core.exceptions import ApplicationError
 from caseflow.people.cpr import cpr_decrypt
 from caseflow.people.selectors import duplicate_candidates_for
 from caseflow.people.services import person_cpr_reveal, person_identify
 from permissions.mixins import SelectorObjectMixin
-from permissions.policy import referral_actions
+from permissions.policy import Feature, may_use, referral_actions
 from permissions.rules import Action
 from workflows.services import referral_process_start
 
 from .forms import ReferralForm
 from .selectors import referral_get_for
 from .services import referral_register
-
-REGISTERING_ROLES = (Role.CASEWORKER, Role.SUPERVISOR)
 
 
 class ReferralCreateView(LoginRequiredMixin, FormView):
@@ -29,7 +26,7 @@ class ReferralCreateView(LoginRequiredMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         user = request.user
-        if user.is_authenticated and not (any(user.has_role(r) for r in REGISTERING_ROLES) and user.team_id):
+        if user.is_authenticated and not may_use(user, Feature.REGISTER_REFERRAL):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

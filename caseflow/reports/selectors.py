@@ -10,21 +10,18 @@ existence, so 403 rather than 404), recorded as ``access.denied``.
 
 from __future__ import annotations
 
-from caseflow.accounts.roles import Role
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
-from permissions.policy import AccessDenied
+from permissions.policy import AccessDenied, Feature, may_use
 
 from .statistics import YearStatistics, statistics_build
 
-STATISTICS_ROLES = (Role.SUPERVISOR, Role.AUDITOR)
 TARGET_TYPE = "reports.statistics"
 PURPOSE_STATISTICS = "statistics"
 
 
 def statistics_allowed(actor) -> bool:
-    return bool(actor is not None and actor.is_authenticated and actor.is_active
-                and any(actor.has_role(role) for role in STATISTICS_ROLES))
+    return may_use(actor, Feature.STATISTICS)
 
 
 def statistics_require(*, actor, what: str = "page") -> None:

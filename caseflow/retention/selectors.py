@@ -6,11 +6,11 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F, QuerySet
 from django.http import Http404
 
-from caseflow.accounts.roles import Role
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
 from caseflow.cases.models import Case
 from caseflow.referrals.models import Referral
+from permissions.policy import Feature, may_use, may_use_for_team
 
 from .models import ArchiveReview, DeletionRecord, LegalHold
 
@@ -18,8 +18,8 @@ PURPOSE_RETENTION = "retention"
 
 
 def is_supervisor(actor) -> bool:
-    return bool(actor is not None and actor.is_authenticated and actor.is_active and actor.team_id
-                and actor.has_role(Role.SUPERVISOR))
+    """May use the team's retention pages (``Feature.RETENTION``: its supervisor)."""
+    return may_use(actor, Feature.RETENTION)
 
 
 def _require_supervisor(actor) -> None:
@@ -47,7 +47,7 @@ def _deny(actor, target_type, target_id):
 
 def archive_review_get_for(*, actor, review_id: int) -> ArchiveReview:
     review = ArchiveReview.objects.select_related("case", "case__person", "decided_by").filter(pk=review_id).first()
-    if review is None or not is_supervisor(actor) or review.team_id != actor.team_id:
+    if review is None or not may_use_for_team(actor, Feature.RETENTION, review.team_id):
         _deny(actor, "retention.archivereview", review_id)
     return review
 
@@ -61,7 +61,7 @@ def legal_hold_list_for(*, actor) -> QuerySet[LegalHold]:
 
 def legal_hold_get_for(*, actor, hold_id: int) -> LegalHold:
     hold = LegalHold.objects.filter(pk=hold_id).first()
-    if hold is None or not is_supervisor(actor) or hold.team_id != actor.team_id:
+    if hold is None or not may_use_for_team(actor, Feature.RETENTION, hold.team_id):
         _deny(actor, "retention.legalhold", hold_id)
     return hold
 
@@ -83,7 +83,7 @@ def deletion_record_list_for(*, actor) -> QuerySet[DeletionRecord]:
     if actor is None or not actor.is_authenticated or not actor.is_active:
         raise PermissionDenied
     records = DeletionRecord.objects.select_related("decided_by").order_by("-performed_at", "-pk")
-    if actor.has_role(Role.AUDITOR):
+    if may_use(actor, Feature.AUDIT_ALL_TEAMS):
         return records
     _require_supervisor(actor)
     return records.filter(team_id=actor.team_id)

@@ -39,7 +39,6 @@ from django.db.models import Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from caseflow.accounts.roles import Role
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_prune_reads, audit_record
 from caseflow.cases.models import Case
@@ -48,6 +47,7 @@ from caseflow.documents.models import Document
 from caseflow.people.ages import AGE_OF_MAJORITY
 from caseflow.people.models import Person
 from caseflow.referrals.models import Referral
+from permissions.policy import Feature, may_use_for_team
 
 from .deletion import Removal, case_graph_delete, referral_anonymise
 from .models import ArchiveReview, DeletionRecord, LegalHold, Rule, TargetType
@@ -74,8 +74,7 @@ UNKNOWN_DECISION = _("Choose whether to delete the case or keep it.")
 
 
 def _is_supervisor_of(actor, team_id) -> bool:
-    return bool(actor is not None and actor.is_authenticated and actor.is_active and actor.team_id
-                and actor.team_id == team_id and actor.has_role(Role.SUPERVISOR))
+    return may_use_for_team(actor, Feature.RETENTION, team_id)
 
 
 # --------------------------------------------------------------------------- periods

@@ -23,7 +23,7 @@ from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
 from caseflow.cases.models import Case, CaseProposal
 from permissions.models import BreakGlassAccess, CaseUserGrant, GrantKind
-from permissions.policy import Action, can, visible_cases
+from permissions.policy import Action, Feature, can, may_use, visible_cases
 from workflows.deadlines import deadline_breaches_for
 from workflows.models import DeadlineBreach
 from workflows.selectors import _with_subject
@@ -40,8 +40,8 @@ APPROVAL_PERMISSION = "cases.approve_case"
 
 
 def is_supervisor(actor) -> bool:
-    return bool(actor is not None and actor.is_authenticated and actor.is_active and actor.team_id
-                and actor.has_role(Role.SUPERVISOR))
+    """May use the team's supervision workspace (``Feature.SUPERVISION``)."""
+    return may_use(actor, Feature.SUPERVISION)
 
 
 def require_supervisor(actor) -> None:
