@@ -327,6 +327,12 @@ def may_provide(user, provider_role) -> bool:
     return duty is not None and may_hold(user, duty)
 
 
+def users_who_may_provide(provider_role) -> QuerySet:
+    """The active users who may provide an intervention whose kind needs ``provider_role``."""
+    duty = PROVIDER_DUTY_BY_ROLE.get(provider_role)
+    return users_who_may_hold(duty) if duty else get_user_model().objects.none()
+
+
 def users_who_may_hold(duty: str, team_id=None) -> QuerySet:
     """The active users eligible for ``duty`` (for a form's choices)."""
     rule = DUTY_RULES[duty]

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from caseflow.cases.models import Consent
 from caseflow.interventions.models import Intervention, InterventionReview
+from permissions.policy import users_who_may_provide
 
 from .forms import UserChoiceField
 
@@ -46,8 +47,8 @@ class MatchForm(forms.Form):
 
     def __init__(self, *args, intervention, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["provider"].queryset = get_user_model().objects.filter(
-            is_active=True, groups__name=intervention.provider_role).order_by("first_name", "last_name", "pk")
+        self.fields["provider"].queryset = users_who_may_provide(intervention.provider_role).order_by(
+            "first_name", "last_name", "pk")
         self.fields["partner_roles"].initial = intervention.partner_roles
         if intervention.kind != Intervention.Kind.EXIT_PROGRAMME:
             del self.fields["partner_roles"]

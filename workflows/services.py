@@ -5,12 +5,10 @@ transaction. The flow itself only routes on the state they leave behind."""
 import datetime
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from caseflow.accounts.roles import Role
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
 from caseflow.cases.models import Case, Decision
@@ -20,7 +18,7 @@ from caseflow.core.workdays import add_working_days
 from caseflow.referrals.models import Referral
 from caseflow.referrals.services import referral_case_link, referral_screen, referral_status_set
 from permissions.models import GrantKind
-from permissions.policy import Action, Duty, Feature, can, may_hold, may_use
+from permissions.policy import Action, Duty, Feature, can, may_hold, may_use, users_who_may_hold
 from permissions.services import access_grant
 
 from .models import ReferralProcess
@@ -447,13 +445,11 @@ def screening_refusal_of(referral: Referral) -> Decision | None:
 
 
 def bbu_liaisons():
-    return get_user_model().objects.filter(groups__name=Role.BBU_LIAISON, is_active=True).order_by(
-        "first_name", "last_name")
+    return users_who_may_hold(Duty.BBU_CONTACT).order_by("first_name", "last_name")
 
 
 def team_caseworkers(team_id):
-    return get_user_model().objects.filter(groups__name=Role.CASEWORKER, is_active=True,
-                                           team_id=team_id).order_by("first_name", "last_name")
+    return users_who_may_hold(Duty.RESPONSIBLE_CASEWORKER, team_id).order_by("first_name", "last_name")
 
 
 def referral_task_perform(*, actor, referral: Referral, node, perform):
