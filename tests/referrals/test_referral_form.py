@@ -178,7 +178,7 @@ def test_referral_page_reveals_cpr_only_with_purpose_and_audits_it(client, worke
     assert "0101901234" not in refused.content.decode()
     shown = client.post(reverse("referrals:reveal_cpr", args=[referral.pk]), {"purpose": "Underretning til BBU"})
     assert shown.status_code == 200
-    assert shown["Cache-Control"] == "no-store"
+    assert "no-store" in shown["Cache-Control"]
     assert "0101901234" in shown.content.decode() or "010190-1234" in shown.content.decode()
     event = AuditEvent.objects.filter(action="person.cpr_revealed").get()
     assert event.purpose == "Underretning til BBU"
