@@ -124,8 +124,7 @@ def test_address_over_the_limit_gets_429_for_every_invalid_token(client_for, pay
 def test_valid_token_is_accepted_from_an_address_over_the_default_limit(client_for, api, payload, settings):
     """Issue 20: partners behind one NAT must not lock each other out. 20 failures (the
     default limit) from the address, then the partner's valid token from it is served."""
-    limit = settings.CASEFLOW_API_AUTH_FAILURE_LIMIT
-    assert limit == 20
+    settings.CASEFLOW_API_AUTH_FAILURE_LIMIT = limit = 20  # the default, whatever the environment says
     codes = [post(client_for(guess()), payload).status_code for _ in range(limit + 1)]
     assert codes[-2:] == [401, 429]
 
