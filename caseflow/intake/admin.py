@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import IdempotencyRecord, PartnerOrganisation, PartnerToken
 
@@ -44,8 +45,15 @@ class PartnerTokenAdmin(admin.ModelAdmin):
 
 @admin.register(IdempotencyRecord)
 class IdempotencyRecordAdmin(admin.ModelAdmin):
-    list_display = ["key", "organisation", "referral", "created_at"]
-    readonly_fields = ["organisation", "key", "body_hash", "referral", "created_at"]
+    """The referral by its id only: its reference is case content the admin does not show."""
+
+    list_display = ["key", "organisation", "referral_number", "created_at"]
+    fields = ["organisation", "key", "body_hash", "referral_number", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("referral"))
+    def referral_number(self, obj):
+        return obj.referral_id
 
     def has_add_permission(self, request):
         return False
