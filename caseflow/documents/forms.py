@@ -8,7 +8,13 @@ from .models import Document
 
 
 class DocumentUploadForm(forms.Form):
-    """Parses the upload only; ``document_upload`` decides (type, size, dates, rights)."""
+    """Parses the upload only; ``document_upload`` decides (type, size, dates, rights).
+
+    The prefix is the form's own, so the case page (which also shows the journal form,
+    with fields of the same names) and the upload page render and read the same names:
+    ``document-restricted``, ids ``id_document-restricted`` (issue 20 point 5)."""
+
+    prefix = "document"
 
     file = forms.FileField(
         label=_("File"), allow_empty_file=True,  # the service refuses empty files, and records it

@@ -13,7 +13,13 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 class JournalNoteForm(forms.Form):
     """A note's details. ``interventions``: the case's interventions (already loaded);
     ``may_restrict``: whether the writer may mark a note as not to be passed on (else
-    the field is left out)."""
+    the field is left out).
+
+    The prefix is the form's own, so the case page (which also shows the upload form,
+    with fields of the same names) and the pages that process the note render and read
+    the same names: ``note-restricted``, ids ``id_note-restricted`` (issue 20 point 5)."""
+
+    prefix = "note"
 
     event_at = forms.DateTimeField(
         label=_("When did it happen?"),

@@ -3,6 +3,7 @@ role, the timeline's filter and order, a fixed number of queries whatever the am
 of data, and 404 for those who may not see the case."""
 
 import datetime
+from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
@@ -320,6 +321,53 @@ def test_open_tasks_the_case_team_sees_all_the_consultant_may_take_it_bbu_sees_n
     assert title not in bbu_view
     assert "<svg" not in bbu_view
     assert "No open tasks." in bbu_view
+
+
+# --------------------------------------------------------------------------- the forms on the page
+
+
+class _FormParts(HTMLParser):
+    """Each element's id and each label's ``for``, with the action of the form around it."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms: list[str] = []
+        self.ids: list[tuple[str, str | None]] = []
+        self.labels: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.forms.append(attrs.get("action") or "")
+        form = self.forms[-1] if self.forms else None
+        if attrs.get("id"):
+            self.ids.append((attrs["id"], form))
+        if tag == "label" and attrs.get("for"):
+            self.labels.append((attrs["for"], form))
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self.forms:
+            self.forms.pop()
+
+
+def test_the_forms_on_the_case_page_share_no_id_and_each_label_names_its_own_field(
+        client, case, worker, intervention):
+    """Issue 20 point 5: the journal form and the upload form both rendered
+    ``id_restricted``, so the upload form's "may not be passed on" label ticked the
+    journal form's box. Each form has its prefix now."""
+    parts = _FormParts()
+    parts.feed(response_text(client, worker, case))
+    ids = [value for value, _form in parts.ids]
+    assert sorted(value for value in set(ids) if ids.count(value) > 1) == []
+    form_of = dict(parts.ids)
+    strays = [(target, form, form_of.get(target)) for target, form in parts.labels if form_of.get(target) != form]
+    assert strays == []
+
+    note_form, upload_form = reverse("journal:new", args=[case.pk]), reverse("documents:upload", args=[case.pk])
+    for prefix, action in (("note", note_form), ("document", upload_form)):
+        assert (f"id_{prefix}-restricted", action) in parts.labels
+        assert (f"id_{prefix}-restricted_helptext", action) in parts.ids
+        assert (f"id_{prefix}-intervention", action) in parts.labels
 
 
 # --------------------------------------------------------------------------- who may not see the page

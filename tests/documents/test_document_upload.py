@@ -3,6 +3,7 @@ behind but an audit event, and who may file on a case."""
 
 import datetime
 import hashlib
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -20,13 +21,18 @@ from tests.documents.samples import ELF, EXE, PDF, TEXT, office_bytes, png_bytes
 pytestmark = pytest.mark.django_db
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+PREFIX = "document"  # the upload form's prefix: its fields are posted as "document-<name>"
+
+
+def _prefixed(fields: dict) -> dict:
+    return {f"{PREFIX}-{name}": value for name, value in fields.items()}
 
 
 def _post(client, user, case, name, data, content_type="application/octet-stream", **fields):
     client.force_login(user)
     payload = {"file": SimpleUploadedFile(name, data, content_type=content_type), "subject": "Brev fra skolen",
                "filed_on": timezone.localdate().isoformat(), "received_from": "", **fields}
-    return client.post(reverse("documents:upload", args=[case.pk]), payload, **EN)
+    return client.post(reverse("documents:upload", args=[case.pk]), _prefixed(payload), **EN)
 
 
 @pytest.mark.parametrize(("name", "data", "content_type", "label"), [
@@ -95,7 +101,7 @@ def test_document_upload_refused_content_leaves_nothing(client, media_root, case
     html = response.content.decode()
     assert message in html
     assert 'role="alert"' in html
-    assert 'id="id_file_error"' in html
+    assert 'id="id_document-file_error"' in html
     assert not Document.objects.exists()
     assert stored_files(media_root) == []
     event = AuditEvent.objects.get(action=AuditAction.DOCUMENT_REFUSED)
@@ -146,7 +152,43 @@ def test_document_upload_bad_fields_shown_on_the_form(client, media_root, case, 
     assert response.status_code == 200
     html = response.content.decode()
     assert message in html
-    assert f'id="id_{field}_error"' in html
+    assert f'id="id_document-{field}_error"' in html
+    assert not Document.objects.exists()
+    assert stored_files(media_root) == []
+
+
+def test_document_upload_refused_keeps_what_was_typed(client, media_root, case, worker, users):
+    """A refused upload comes back with the error and every value as typed, under the
+    form's prefixed names (issue 20 point 5); only the file must be chosen again (a
+    browser never pre-fills a file input)."""
+    intervention = users["intervention"]
+    future = (timezone.localdate() + datetime.timedelta(days=2)).isoformat()
+    response = _post(client, worker, case, "politi.pdf", PDF, subject="Rapport fra politiet", filed_on=future,
+                     received_from="Politiet", restricted="on", intervention=str(intervention.pk))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The filing date cannot be in the future." in html
+    assert 'name="document-subject" value="Rapport fra politiet"' in html
+    assert f'name="document-filed_on" value="{future}"' in html
+    assert 'name="document-received_from" value="Politiet"' in html
+    assert re.search(r'<input type="checkbox" name="document-restricted"[^>]* checked>', html)
+    assert f'<option value="{intervention.pk}" selected>' in html
+    assert not Document.objects.exists()
+
+
+def test_document_upload_with_unprefixed_names_is_refused(client, media_root, case, worker):
+    """A post with the names of before the prefix (a page left open across the
+    release) is refused with the errors shown: never filed without its restriction."""
+    client.force_login(worker)
+    response = client.post(reverse("documents:upload", args=[case.pk]),
+                           {"file": SimpleUploadedFile("politi.pdf", PDF), "subject": "Politiets rapport",
+                            "filed_on": timezone.localdate().isoformat(), "restricted": "on"}, **EN)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Choose a file to upload." in html
+    assert 'id="id_document-file_error"' in html
     assert not Document.objects.exists()
     assert stored_files(media_root) == []
 
@@ -173,8 +215,8 @@ def test_document_upload_get_shows_the_form(client, media_root, case, worker):
     html = response.content.decode()
     assert response.status_code == 200
     assert 'enctype="multipart/form-data"' in html
-    assert 'name="restricted"' in html
-    assert '<label for="id_file">File</label>' in html
+    assert 'name="document-restricted"' in html
+    assert '<label for="id_document-file">File</label>' in html
 
 
 @pytest.mark.parametrize(("who", "status"), [
@@ -211,7 +253,7 @@ def test_document_upload_service_denies_without_change(media_root, case, users):
 
 def test_document_upload_anonymous_is_sent_to_login(client, media_root, case):
     response = client.post(reverse("documents:upload", args=[case.pk]),
-                           {"file": SimpleUploadedFile("a.pdf", PDF), "subject": "x"})
+                           _prefixed({"file": SimpleUploadedFile("a.pdf", PDF), "subject": "x"}))
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
     assert not Document.objects.exists()
@@ -221,8 +263,8 @@ def test_document_upload_success_message_on_the_case_page(client, media_root, ca
     client.force_login(worker)
     response = client.post(
         reverse("documents:upload", args=[case.pk]),
-        {"file": SimpleUploadedFile("rapport.pdf", PDF), "subject": "Brev fra skolen",
-         "filed_on": timezone.localdate().isoformat()},
+        _prefixed({"file": SimpleUploadedFile("rapport.pdf", PDF), "subject": "Brev fra skolen",
+                   "filed_on": timezone.localdate().isoformat()}),
         follow=True, **EN,
     )
 

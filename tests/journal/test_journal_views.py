@@ -2,6 +2,7 @@
 deleting and correcting through the UI. Who may and who may not, in both directions."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 SCHOOL = JournalNote.SourceAuthority.SCHOOL
 POLICE = JournalNote.SourceAuthority.POLICE
+NOTE_PREFIX = "note"
 
 
 def _write(actor, case, *, text="Samtale med skolen.", final=True, restricted=False, **kwargs):
@@ -31,14 +33,16 @@ def _write(actor, case, *, text="Samtale med skolen.", final=True, restricted=Fa
 
 
 def _form_data(**overrides):
-    data = {
+    """A valid submission of the note form; keys are the form's field names (posted
+    with its prefix) and the ``save`` button's (posted as it is)."""
+    fields = {
         "event_at": (timezone.localtime() - datetime.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
         "source_authority": SCHOOL,
         "text": "Telefonsamtale med klasselæreren.",
         "save": "final",
     }
-    data.update(overrides)
-    return data
+    fields.update(overrides)
+    return {name if name == "save" else f"{NOTE_PREFIX}-{name}": value for name, value in fields.items()}
 
 
 def _events(action):
@@ -194,7 +198,7 @@ def test_write_note_future_event_refused_on_the_form(client, worker, case):
     body = response.content.decode()
     assert 'role="alert"' in body
     assert "cannot be in the future" in body
-    assert 'id="id_event_at_error"' in body
+    assert 'id="id_note-event_at_error"' in body
     assert not JournalNote.objects.exists()
 
 
@@ -202,6 +206,37 @@ def test_write_note_missing_fields_refused(client, worker, case):
     response = _post(client, worker, reverse("journal:new", args=[case.pk]), _form_data(text="", event_at=""))
     assert response.status_code == 400
     assert 'role="alert"' in response.content.decode()
+    assert not JournalNote.objects.exists()
+
+
+def test_write_note_refused_keeps_what_was_typed(client, worker, case, intervention):
+    """A refused note comes back with the error and every value as typed, under the
+    form's prefixed names (issue 20 point 5)."""
+    future = (timezone.localtime() + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = _post(client, worker, reverse("journal:new", args=[case.pk]), _form_data(
+        event_at=future, text="Samtale med moren om skolen.", restricted="on", source_authority=POLICE,
+        intervention=str(intervention.pk)))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "cannot be in the future" in body
+    assert f'name="note-event_at" value="{future}"' in body
+    assert re.search(r'<textarea name="note-text"[^>]*>\s*Samtale med moren om skolen.</textarea>', body)
+    assert re.search(r'<input type="checkbox" name="note-restricted"[^>]* checked>', body)
+    assert f'<option value="{intervention.pk}" selected>' in body
+    assert f'<option value="{POLICE}" selected>' in body
+    assert not JournalNote.objects.exists()
+
+
+def test_write_note_with_unprefixed_names_is_refused(client, worker, case):
+    """A post with the names of before the prefix (a page left open across the
+    release) is refused with the errors shown, never half-read."""
+    data = {"event_at": (timezone.localtime() - datetime.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
+            "source_authority": SCHOOL, "restricted": "on", "text": "Notat.", "save": "final"}
+    response = _post(client, worker, reverse("journal:new", args=[case.pk]), data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'role="alert"' in body
+    assert 'id="id_note-text_error"' in body
     assert not JournalNote.objects.exists()
 
 
