@@ -371,8 +371,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
 }
-# Failed token authentications allowed per client address within the window (seconds);
-# past them the address gets 429 until the window ends.
+# Failed token authentications allowed per client address, and per token prefix, within
+# the window (seconds); past them, requests without a valid token get 429 until the window
+# ends (a valid token is always served: partners behind one NAT never lock each other out).
 CASEFLOW_API_AUTH_FAILURE_LIMIT = env.int("CASEFLOW_API_AUTH_FAILURE_LIMIT", default=20)
 CASEFLOW_API_AUTH_FAILURE_WINDOW = env.int("CASEFLOW_API_AUTH_FAILURE_WINDOW", default=600)
 SPECTACULAR_SETTINGS = {

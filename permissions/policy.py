@@ -342,6 +342,14 @@ def users_who_may_hold(duty: str, team_id=None) -> QuerySet:
     return users
 
 
+def may_reset_second_factor(actor, user) -> bool:
+    """An administrator resets anyone's second factor; a supervisor their own team's
+    members (not their own)."""
+    if may_use(actor, Feature.ADMIN):
+        return True
+    return may_use_for_team(actor, Feature.RESET_TEAM_SECOND_FACTOR, user.team_id) and actor.pk != user.pk
+
+
 # --------------------------------------------------------------------------- the audit trail
 
 

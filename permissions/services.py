@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from caseflow.accounts.otp import otp_devices_remove
 from caseflow.accounts.roles import Role
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
@@ -30,7 +31,7 @@ from .models import (
     ReferralGroupGrant,
     ReferralUserGrant,
 )
-from .policy import Action, can
+from .policy import Action, can, may_reset_second_factor
 
 REASON_REQUIRED = _("Give a reason for the emergency access.")
 ALREADY_HAS_ACCESS = _("You already have access to this case.")
@@ -199,3 +200,15 @@ def break_glass_review(*, actor, access: BreakGlassAccess, justified: bool, comm
     audit_record(actor=actor, action=AuditAction.BREAK_GLASS_REVIEWED, target=access.case,
                  extra={"break_glass_id": access.pk, "justified": justified})
     return access
+
+
+SECOND_FACTOR_RESET_REFUSED = _("You may not reset this user's two-factor sign-in.")
+
+
+def second_factor_reset(*, actor, user, reason: str = "") -> int:
+    """Reset ``user``'s second factor (they enrol again at the next sign-in), if the
+    policy lets ``actor`` (``policy.may_reset_second_factor``); audited
+    ``auth.otp_reset``. Returns how many devices were removed."""
+    if not may_reset_second_factor(actor, user):
+        raise ApplicationError(SECOND_FACTOR_RESET_REFUSED)
+    return otp_devices_remove(actor=actor, user=user, reason=reason)

@@ -8,9 +8,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
 from caseflow.core.exceptions import ApplicationError
+from permissions.services import second_factor_reset
 
 from .models import Team, User
-from .otp import otp_reset
 
 # Devices hold the users' TOTP secrets: they are reset (below), never shown or edited.
 for _model in (TOTPDevice, StaticDevice):
@@ -38,7 +38,7 @@ class UserAdmin(DjangoUserAdmin):
         done = 0
         for user in queryset:
             try:
-                otp_reset(actor=request.user, user=user, reason="admin")
+                second_factor_reset(actor=request.user, user=user, reason="admin")
             except ApplicationError as exc:
                 self.message_user(request, f"{user}: {exc.message}", messages.ERROR)
             else:

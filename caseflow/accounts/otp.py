@@ -25,7 +25,6 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from caseflow.accounts.roles import Role
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
 from caseflow.core.exceptions import ApplicationError
@@ -193,21 +192,10 @@ def _session_verified(request, device) -> None:
 # --------------------------------------------------------------------------- reset
 
 
-def can_reset_otp(actor, user) -> bool:
-    """Superusers reset anyone's second factor; a supervisor resets their own team's members."""
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        return False
-    if actor.is_superuser:
-        return True
-    return (actor.has_role(Role.SUPERVISOR) and actor.team_id is not None
-            and actor.team_id == user.team_id and actor.pk != user.pk)
-
-
-def otp_reset(*, actor, user, reason: str = "") -> int:
+def otp_devices_remove(*, actor, user, reason: str = "") -> int:
     """Remove every device of ``user`` (authenticator and recovery codes): at the next
-    request they must enrol again. Returns how many devices were removed."""
-    if not can_reset_otp(actor, user):
-        raise ApplicationError(_("You may not reset this user's two-factor sign-in."))
+    request they must enrol again. Returns how many devices were removed. Who may is the
+    policy's decision: call ``permissions.services.second_factor_reset``."""
     with transaction.atomic():
         removed = TOTPDevice.objects.filter(user=user).delete()[1].get("otp_totp.TOTPDevice", 0)
         removed += StaticDevice.objects.filter(user=user).delete()[1].get("otp_static.StaticDevice", 0)

@@ -52,10 +52,10 @@ from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from caseflow.accounts.roles import Role
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.middleware import client_ip
 from caseflow.audit.services import audit_record
+from permissions.policy import Feature, may_use
 
 from .models import PartnerToken
 from .services import token_hash
@@ -98,7 +98,7 @@ class PartnerTokenAuthentication(authentication.BaseAuthentication):
             reason = "revoked"
         elif not organisation.active:
             reason = "organisation_inactive"
-        elif not user.is_active or not user.has_role(Role.PARTNER_INTAKE):
+        elif not may_use(user, Feature.PARTNER_INTAKE):
             reason = "service_user_not_allowed"
         else:
             # Valid: never refused for failures counted against the address or prefix.

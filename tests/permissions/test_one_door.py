@@ -17,8 +17,6 @@ ALLOWED = {
 #: Files whose checks have not moved into the policy yet, and why not yet.
 STILL_TO_MOVE = {
     "caseflow/notifications/services.py": "the e-mail link for a breached deadline; notifications must stay a leaf",
-    "caseflow/accounts/otp.py": "who may reset a second factor; accounts sits below permissions",
-    "caseflow/intake/authentication.py": "the partner intake role of a token's user",
     "caseflow/core/admin_site.py": "the admin site's superuser gate; core sits below permissions",
     "caseflow/supervision/selectors.py": "who a task may be reassigned to (team members, team-less consultants and BBU)",
 }

@@ -15,10 +15,12 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from caseflow.accounts.otp import CODE_THROTTLED, can_reset_otp, otp_reset
+from caseflow.accounts.otp import CODE_THROTTLED
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.models import AuditEvent
 from caseflow.core.exceptions import ApplicationError
+from permissions.policy import may_reset_second_factor
+from permissions.services import second_factor_reset
 from tests.factories import CaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -301,15 +303,15 @@ def test_admin_resets_a_users_second_factor(client, worker, enrolled):
 
 def test_only_a_superuser_or_the_teams_supervisor_may_reset(worker, supervisor, outsider, enrolled):
     other_supervisor = UserFactory(team=outsider.team, roles=["supervisor"])
-    assert can_reset_otp(supervisor, worker)
-    assert not can_reset_otp(other_supervisor, worker)
-    assert not can_reset_otp(outsider, worker)
-    assert not can_reset_otp(worker, worker)
+    assert may_reset_second_factor(supervisor, worker)
+    assert not may_reset_second_factor(other_supervisor, worker)
+    assert not may_reset_second_factor(outsider, worker)
+    assert not may_reset_second_factor(worker, worker)
     with pytest.raises(ApplicationError):
-        otp_reset(actor=outsider, user=worker)
+        second_factor_reset(actor=outsider, user=worker)
     assert TOTPDevice.objects.filter(user=worker).exists()
     assert not events(AuditAction.OTP_RESET).exists()
-    assert otp_reset(actor=supervisor, user=worker) == 2
+    assert second_factor_reset(actor=supervisor, user=worker) == 2
     assert events(AuditAction.OTP_RESET, worker).get().actor == supervisor
 
 
