@@ -19,6 +19,10 @@ RUNNING = (Intervention.Status.ACTIVE, Intervention.Status.REVIEW)
 
 
 class SessionForm(forms.Form):
+    # The page also holds the dropout form, with a "note" of its own: each form has its
+    # prefix, so no element id repeats (issue 20 point 5).
+    prefix = "session"
+
     held_on = forms.DateField(label=gettext_lazy("Date"), initial=timezone.localdate,
                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     duration_minutes = forms.IntegerField(label=gettext_lazy("Duration (minutes)"), min_value=1, max_value=600)
@@ -28,6 +32,8 @@ class SessionForm(forms.Form):
 
 
 class DropoutForm(forms.Form):
+    prefix = "dropout"
+
     note = forms.CharField(label=gettext_lazy("Why do you stop? (short)"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -128,8 +128,8 @@ class Writer:
         case_id = self.account["case_id"]
         event_at = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
         response = self._send("POST", f"/journal/case/{case_id}/new/", "journal note", {
-            "event_at": event_at, "source_authority": "coordination_unit", "save": "final",
-            "text": "Fiktiv samtale med skolen (fejltest: PostgreSQL genstartes).",
+            "note-event_at": event_at, "note-source_authority": "coordination_unit", "save": "final",
+            "note-text": "Fiktiv samtale med skolen (fejltest: PostgreSQL genstartes).",
         })
         if response is not None and response.status_code == 302:
             self.notes += 1

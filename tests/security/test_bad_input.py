@@ -161,7 +161,8 @@ def _note(users, *, final):
 
 
 def _journal_valid(ctx):
-    return {"event_at": _past(), "source_authority": "coordination_unit", "text": "Fiktiv samtale.", "save": "draft"}
+    return {"note-event_at": _past(), "note-source_authority": "coordination_unit", "note-text": "Fiktiv samtale.",
+            "save": "draft"}
 
 
 def _consent(users):
@@ -388,29 +389,30 @@ FORMS: dict[str, Spec] = {
     "journal:new": Spec(
         user="caseworker1", setup=lambda users: {"url_kwargs": {"case_id": _case_of("caseworker1").pk}},
         valid=_journal_valid,
-        fields={"event_at": "datetime", "source_authority": "choice", "intervention": "choice",
-                "restricted": "bool", "text": "text", "save": "choice"},
-        stored=_lazy(3), roundtrip={"text": "text"},
+        fields={"note-event_at": "datetime", "note-source_authority": "choice", "note-intervention": "choice",
+                "note-restricted": "bool", "note-text": "text", "save": "choice"},
+        stored=_lazy(3), roundtrip={"note-text": "text"},
     ),
     "journal:edit": Spec(
         user="caseworker1", setup=lambda users: _note(users, final=False), valid=_journal_valid,
-        fields={"event_at": "datetime", "source_authority": "choice", "intervention": "choice",
-                "restricted": "bool", "text": "text", "save": "choice"},
-        stored=_refreshed("note"), roundtrip={"text": "text"},
+        fields={"note-event_at": "datetime", "note-source_authority": "choice", "note-intervention": "choice",
+                "note-restricted": "bool", "note-text": "text", "save": "choice"},
+        stored=_refreshed("note"), roundtrip={"note-text": "text"},
     ),
     "journal:correct": Spec(
         user="caseworker1", setup=lambda users: _note(users, final=True), valid=_journal_valid,
-        fields={"event_at": "datetime", "source_authority": "choice", "intervention": "choice",
-                "restricted": "bool", "text": "text", "save": "choice"},
-        stored=_lazy(3), roundtrip={"text": "text"},
+        fields={"note-event_at": "datetime", "note-source_authority": "choice", "note-intervention": "choice",
+                "note-restricted": "bool", "note-text": "text", "save": "choice"},
+        stored=_lazy(3), roundtrip={"note-text": "text"},
     ),
     "documents:upload": Spec(
         user="caseworker1", setup=lambda users: {"url_kwargs": {"case_id": _case_of("caseworker1").pk}},
-        valid=lambda ctx: {"subject": "Fiktivt brev", "filed_on": _today(), "received_from": "Skolen"},
-        files=lambda: {"file": SimpleUploadedFile("brev.txt", b"Fiktivt indhold.\n", "text/plain")},
-        fields={"subject": "text", "filed_on": "date", "received_from": "text", "intervention": "number",
-                "restricted": "bool"},
-        stored=_lazy(2), roundtrip={"subject": "subject", "received_from": "received_from"},
+        valid=lambda ctx: {"document-subject": "Fiktivt brev", "document-filed_on": _today(),
+                           "document-received_from": "Skolen"},
+        files=lambda: {"document-file": SimpleUploadedFile("brev.txt", b"Fiktivt indhold.\n", "text/plain")},
+        fields={"document-subject": "text", "document-filed_on": "date", "document-received_from": "text",
+                "document-intervention": "number", "document-restricted": "bool"},
+        stored=_lazy(2), roundtrip={"document-subject": "subject", "document-received_from": "received_from"},
     ),
     "cases:consent_new": Spec(
         user="caseworker1", setup=_case_ctx,
@@ -436,13 +438,15 @@ FORMS: dict[str, Spec] = {
     ),
     "interventions:detail": Spec(
         user="mentor1", setup=lambda users: {"url_kwargs": {"pk": _intervention_of("mentor1").pk}},
-        valid=lambda ctx: {"held_on": _today(), "duration_minutes": "45", "topic": "Fodbold", "note": "Godt møde."},
-        fields={"held_on": "date", "duration_minutes": "number", "topic": "text", "note": "text"},
-        stored=_stored_session, roundtrip={"topic": "topic", "note": "note"},
+        valid=lambda ctx: {"session-held_on": _today(), "session-duration_minutes": "45", "session-topic": "Fodbold",
+                           "session-note": "Godt møde."},
+        fields={"session-held_on": "date", "session-duration_minutes": "number", "session-topic": "text",
+                "session-note": "text"},
+        stored=_stored_session, roundtrip={"session-topic": "topic", "session-note": "note"},
     ),
     "interventions:dropout": Spec(
         user="mentor1", setup=lambda users: {"url_kwargs": {"pk": _intervention_of("mentor1").pk}},
-        valid=lambda ctx: {"note": "Flytter."}, fields={"note": "text"},
+        valid=lambda ctx: {"dropout-note": "Flytter."}, fields={"dropout-note": "text"},
     ),
     "people:search": Spec(
         user="caseworker1", setup=lambda users: {"url_kwargs": {}}, valid=lambda ctx: {"q": "Nielsen"},

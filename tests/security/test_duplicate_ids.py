@@ -38,9 +38,7 @@ ANONYMOUS = "anonymous"
 
 #: TEMPORARY. Duplicate ids on pages of areas the fix of issue 20 point 5 did not own, to
 #: be fixed there: (URL name, id). Remove each entry with the fix of its page.
-KNOWN_DUPLICATES_OUTSIDE_SCOPE: frozenset[tuple[str, str]] = frozenset({
-    ("interventions:detail", "id_note"),  # the session form and the dropout form both have a "note" field
-})
+KNOWN_DUPLICATES_OUTSIDE_SCOPE: frozenset[tuple[str, str]] = frozenset()
 
 #: Query strings that make a page show more than its empty state.
 EXTRA_QUERIES = {

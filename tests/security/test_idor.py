@@ -155,10 +155,9 @@ def _people():
 
 
 def _person_requestable(user, person) -> bool:
-    from caseflow.access_requests.selectors import may_use_access_requests
-    from caseflow.access_requests.services import person_is_of_team
+    from permissions.policy import may_register_access_request
 
-    return may_use_access_requests(user) and person_is_of_team(person, user.team_id)
+    return may_register_access_request(user, person)
 
 
 def _access_requests():

@@ -42,6 +42,6 @@ def test_bbu_cannot_log_a_session(client, demo):
     client.force_login(demo["bbu1"])
     before = InterventionSession.objects.count()
     response = client.post(reverse("interventions:detail", args=[intervention.pk]),
-                           {"held_on": "2026-01-05", "duration_minutes": "30", "topic": "x"})
+                           {"session-held_on": "2026-01-05", "session-duration_minutes": "30", "session-topic": "x"})
     assert response.status_code == 403
     assert InterventionSession.objects.count() == before

@@ -119,8 +119,8 @@ def accept(client, provider, intervention, goals=GOALS):
 def log_session(client, user, intervention, topic="Samtale om skole", minutes=60):
     client.force_login(user)
     return client.post(reverse("interventions:detail", args=[intervention.pk]),
-                       {"held_on": timezone.localdate().isoformat(), "duration_minutes": minutes, "topic": topic,
-                        "note": "Kort fiktiv note."}, HTTP_ACCEPT_LANGUAGE="en")
+                       {"session-held_on": timezone.localdate().isoformat(), "session-duration_minutes": minutes,
+                        "session-topic": topic, "session-note": "Kort fiktiv note."}, HTTP_ACCEPT_LANGUAGE="en")
 
 
 def to_active(client, worker, intervention, provider, partner_roles=""):
@@ -468,13 +468,13 @@ def test_provider_reports_own_dropout_from_the_intervention_page(client, worker,
 
     # another mentor cannot (404), and nothing changes
     client.force_login(mentor2)
-    assert client.post(url, {"note": "x"}).status_code == 404
+    assert client.post(url, {"dropout-note": "x"}).status_code == 404
     intervention.refresh_from_db()
     assert (intervention.status, intervention.provider) == (Intervention.Status.ACTIVE, mentor)
     assert not events(intervention, "intervention.provider_dropped").exists()
 
     client.force_login(mentor)
-    assert client.post(url, {"note": "Jeg flytter."}).status_code == 302
+    assert client.post(url, {"dropout-note": "Jeg flytter."}).status_code == 302
     intervention.refresh_from_db()
     assert intervention.status == Intervention.Status.REMATCHING
     assert intervention.provider is None
@@ -487,7 +487,7 @@ def test_provider_reports_own_dropout_from_the_intervention_page(client, worker,
     assert InterventionSession.objects.filter(intervention=intervention).count() == 1
 
     # a second report (no longer the provider) is refused
-    assert client.post(url, {"note": "igen"}).status_code == 404
+    assert client.post(url, {"dropout-note": "igen"}).status_code == 404
     ok(match(client, worker, intervention, mentor2))
     ok(accept(client, mentor2, intervention))
 
@@ -504,7 +504,7 @@ def test_provider_dropout_is_refused_during_a_review_and_to_the_caseworker(clien
     intervention.refresh_from_db()
     assert intervention.status == Intervention.Status.REVIEW
     client.force_login(mentor)
-    response = client.post(reverse("interventions:dropout", args=[intervention.pk]), {"note": ""},
+    response = client.post(reverse("interventions:dropout", args=[intervention.pk]), {"dropout-note": ""},
                            HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert "Tell the caseworker" in response.content.decode()

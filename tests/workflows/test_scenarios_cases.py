@@ -212,7 +212,8 @@ def test_scenario_1_school_report_to_mentor_session(client, worker, colleague, b
     intervention.refresh_from_db()
     assert (intervention.status, intervention.provider) == (Intervention.Status.ACTIVE, mentor)
     ok(post(client, mentor, reverse("interventions:detail", args=[intervention.pk]),
-            {"held_on": today(), "duration_minutes": 60, "topic": "Skole", "note": "Kort fiktiv note."}))
+            {"session-held_on": today(), "session-duration_minutes": 60, "session-topic": "Skole",
+             "session-note": "Kort fiktiv note."}))
     session = InterventionSession.objects.get(intervention=intervention)
     assert session.logged_by == mentor
 
