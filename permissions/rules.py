@@ -222,6 +222,7 @@ class Duty:
     PROVIDER = "provider"
     MEETING_STAFF = "meeting_staff"  # chair and minute taker: the team's staff
     MEETING_PARTNER = "meeting_partner"
+    TEAMLESS_TASK_TAKER = "teamless_task_taker"  # takes tasks of every team (consultants, BBU)
     MENTOR = "mentor"  # the provider of a mentor or exit programme
     PARENT_COACH = "parent_coach"  # the provider of parent coaching
 
@@ -232,6 +233,7 @@ DUTY_RULES: dict[str, FeatureRule] = {
     Duty.PROVIDER: FeatureRule(frozenset({Role.MENTOR, Role.PARENT_COACH})),
     Duty.MEETING_STAFF: FeatureRule(_STAFF, needs_team=True),
     Duty.MEETING_PARTNER: FeatureRule(frozenset({Role.PARTNER_MEMBER})),
+    Duty.TEAMLESS_TASK_TAKER: FeatureRule(frozenset({Role.CHILD_CONSULTANT, Role.BBU_LIAISON})),
     Duty.MENTOR: FeatureRule(frozenset({Role.MENTOR})),
     Duty.PARENT_COACH: FeatureRule(frozenset({Role.PARENT_COACH})),
 }

@@ -15,7 +15,7 @@ class CaseflowAdminConfig(admin_apps.AdminConfig):
     """Django admin, reachable by superusers only."""
 
     default = False
-    default_site = "caseflow.core.admin_site.SuperuserAdminSite"
+    default_site = "permissions.admin_site.SuperuserAdminSite"
 
 
 class CaseflowStaticFilesConfig(staticfiles_apps.StaticFilesConfig):

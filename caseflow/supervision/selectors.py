@@ -18,12 +18,11 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from caseflow.accounts.roles import Role
 from caseflow.audit.actions import AuditAction
 from caseflow.audit.services import audit_record
 from caseflow.cases.models import Case, CaseProposal
 from permissions.models import BreakGlassAccess, CaseUserGrant, GrantKind
-from permissions.policy import Action, Feature, can, may_use, visible_cases
+from permissions.policy import Action, Duty, Feature, can, may_use, users_who_may_hold, visible_cases
 from workflows.deadlines import deadline_breaches_for
 from workflows.models import DeadlineBreach
 from workflows.selectors import _with_subject
@@ -66,15 +65,14 @@ def team_members(*, team_id) -> QuerySet:
     """Active users of the team, and the team-less roles that do tasks of any team
     (the child-focused consultants and the BBU liaisons): who a task may go to. The
     policy decides per task whether they may do it."""
+    teamless = users_who_may_hold(Duty.TEAMLESS_TASK_TAKER).filter(team__isnull=True).values("pk")
     return (get_user_model().objects.filter(is_active=True)
-            .filter(Q(team_id=team_id) | Q(team__isnull=True, groups__name__in=[Role.CHILD_CONSULTANT,
-                                                                                 Role.BBU_LIAISON]))
-            .distinct().order_by("first_name", "last_name", "username"))
+            .filter(Q(team_id=team_id) | Q(pk__in=teamless))
+            .order_by("first_name", "last_name", "username"))
 
 
 def team_caseworkers(*, team_id) -> QuerySet:
-    return (get_user_model().objects.filter(is_active=True, team_id=team_id, groups__name=Role.CASEWORKER)
-            .order_by("first_name", "last_name", "username"))
+    return users_who_may_hold(Duty.RESPONSIBLE_CASEWORKER, team_id).order_by("first_name", "last_name", "username")
 
 
 # --------------------------------------------------------------------------- the workspace

@@ -303,7 +303,7 @@ def _flatten(nested):
 
 
 def test_unnamed_objects_leave_the_nesting_and_their_named_children_move_up():
-    from caseflow.core.admin_site import _prune
+    from permissions.admin_site import _prune
 
     assert _prune(["user", [None, ["task", ["task link"]], "group link"], None, ["device"]]) == [
         "user", ["task", ["task link"], "group link"], "device"]

@@ -24,6 +24,9 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from .policy import may_use
+from .rules import Feature
+
 #: Models (app label and model name) of no case content that an admin deletion may take
 #: with it. Many-to-many link tables between registered models (or permissions) are
 #: allowed too: a user's groups, a group's permissions.
@@ -141,7 +144,7 @@ class SuperuserAdminSite(admin.AdminSite):
     site_title = _("Caseflow administration")
 
     def has_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
+        return may_use(request.user, Feature.ADMIN)
 
     def register(self, model_or_iterable, admin_class=None, **options):
         """Every model admin, ours and the installed apps' (viewflow's, auth's), gets
