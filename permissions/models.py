@@ -8,7 +8,9 @@ services in ``permissions.services``.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from guardian.managers import GroupObjectPermissionManager, UserObjectPermissionManager
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
@@ -20,6 +22,23 @@ class GrantKind(models.TextChoices):
     PROVIDER = "provider", _("Intervention provider")
     BREAK_GLASS = "break_glass", _("Emergency access")
     STAND_IN = "stand_in", _("Temporary stand-in")
+
+
+class GrantQuerySet(models.QuerySet):
+    def valid_now(self, now=None):
+        """The grants valid at ``now`` (default: this moment): ``valid_until`` empty or
+        later. The one definition of "a grant that counts"; time-boxed access (emergency
+        access, a stand-in) ends on the second."""
+        now = now or timezone.now()
+        return self.filter(models.Q(valid_until__isnull=True) | models.Q(valid_until__gt=now))
+
+
+class UserGrantManager(UserObjectPermissionManager.from_queryset(GrantQuerySet)):
+    pass
+
+
+class GroupGrantManager(GroupObjectPermissionManager.from_queryset(GrantQuerySet)):
+    pass
 
 
 class GrantFields(models.Model):
@@ -74,6 +93,8 @@ def _queue_index(table: str) -> models.Index:
 class CaseUserGrant(UserObjectPermissionBase, CaseGrantFields, QueueHintFields):
     content_object = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="user_grants")
 
+    objects = UserGrantManager()
+
     class Meta:
         verbose_name = _("case grant (user)")
         verbose_name_plural = _("case grants (user)")
@@ -90,6 +111,8 @@ class CaseUserGrant(UserObjectPermissionBase, CaseGrantFields, QueueHintFields):
 class CaseGroupGrant(GroupObjectPermissionBase, CaseGrantFields):
     content_object = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="group_grants")
 
+    objects = GroupGrantManager()
+
     class Meta:
         verbose_name = _("case grant (group)")
         verbose_name_plural = _("case grants (group)")
@@ -105,6 +128,8 @@ class ReferralUserGrant(UserObjectPermissionBase, GrantFields, QueueHintFields):
         "referrals.Referral", on_delete=models.CASCADE, related_name="user_grants"
     )
 
+    objects = UserGrantManager()
+
     class Meta:
         verbose_name = _("referral grant (user)")
         verbose_name_plural = _("referral grants (user)")
@@ -118,6 +143,8 @@ class ReferralGroupGrant(GroupObjectPermissionBase, GrantFields):
         "referrals.Referral", on_delete=models.CASCADE, related_name="group_grants"
     )
 
+    objects = GroupGrantManager()
+
     class Meta:
         verbose_name = _("referral grant (group)")
         verbose_name_plural = _("referral grants (group)")
@@ -129,6 +156,8 @@ class InterventionUserGrant(UserObjectPermissionBase, GrantFields, QueueHintFiel
     content_object = models.ForeignKey(
         "interventions.Intervention", on_delete=models.CASCADE, related_name="user_grants"
     )
+
+    objects = UserGrantManager()
 
     class Meta:
         verbose_name = _("intervention grant (user)")
@@ -143,6 +172,8 @@ class InterventionGroupGrant(GroupObjectPermissionBase, GrantFields):
     content_object = models.ForeignKey(
         "interventions.Intervention", on_delete=models.CASCADE, related_name="group_grants"
     )
+
+    objects = GroupGrantManager()
 
     class Meta:
         verbose_name = _("intervention grant (group)")

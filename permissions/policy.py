@@ -64,10 +64,6 @@ def _active(actor) -> bool:
     return actor is not None and actor.is_authenticated and actor.is_active
 
 
-def _valid_now(now) -> Q:
-    return Q(valid_until__isnull=True) | Q(valid_until__gt=now)
-
-
 def _group_ids(actor):
     """The actor's group ids as a literal list when the user object offers them (one
     cached query per request; the planner then uses the grant tables' group index),
@@ -87,8 +83,8 @@ def _granted_ids(user_model, group_model, actor, kinds, now):
     id subqueries, or none when no grant kind allows the action."""
     if not kinds:
         return ()
-    by_user = user_model.objects.filter(user_id=actor.pk, kind__in=kinds).filter(_valid_now(now))
-    by_group = group_model.objects.filter(group_id__in=_group_ids(actor), kind__in=kinds).filter(_valid_now(now))
+    by_user = user_model.objects.filter(user_id=actor.pk, kind__in=kinds).valid_now(now)
+    by_group = group_model.objects.filter(group_id__in=_group_ids(actor), kind__in=kinds).valid_now(now)
     return by_user.values("content_object_id"), by_group.values("content_object_id")
 
 
@@ -235,10 +231,8 @@ def visible_interventions(actor, action: str = Action.VIEW) -> QuerySet[Interven
 
 
 def _grant_kinds(user_model, group_model, actor, obj_id, now) -> set[str]:
-    by_user = user_model.objects.filter(user_id=actor.pk, content_object_id=obj_id).filter(_valid_now(now))
-    by_group = group_model.objects.filter(
-        group_id__in=_group_ids(actor), content_object_id=obj_id
-    ).filter(_valid_now(now))
+    by_user = user_model.objects.filter(user_id=actor.pk, content_object_id=obj_id).valid_now(now)
+    by_group = group_model.objects.filter(group_id__in=_group_ids(actor), content_object_id=obj_id).valid_now(now)
     return set(by_user.order_by().values_list("kind", flat=True).union(
         by_group.order_by().values_list("kind", flat=True)))
 

@@ -81,19 +81,15 @@ class CaseDetailView(SelectorObjectMixin, DetailView):
 def _case_consultants(case) -> dict:
     """The child-focused consultants who reach the case: named users (personal grants)
     and whether the consultants' group reaches it. Two queries."""
-    from django.db.models import Q
-    from django.utils import timezone
-
     from permissions.models import CaseGroupGrant, CaseUserGrant, GrantKind
 
-    current = Q(valid_until__isnull=True) | Q(valid_until__gt=timezone.now())
     users, seen = [], set()
-    for row in (CaseUserGrant.objects.filter(current, content_object_id=case.pk, kind=GrantKind.CONSULTANT)
+    for row in (CaseUserGrant.objects.valid_now().filter(content_object_id=case.pk, kind=GrantKind.CONSULTANT)
                 .select_related("user").order_by("user__last_name", "user__first_name", "user_id")):
         if row.user_id not in seen:
             seen.add(row.user_id)
             users.append(row.user)
-    group = CaseGroupGrant.objects.filter(current, content_object_id=case.pk, kind=GrantKind.CONSULTANT).exists()
+    group = CaseGroupGrant.objects.valid_now().filter(content_object_id=case.pk, kind=GrantKind.CONSULTANT).exists()
     return {"users": users, "group": group}
 
 

@@ -116,7 +116,7 @@ def _workload(team_id) -> list:
     co_worker = CaseUserGrant.objects.filter(
         user_id=OuterRef("pk"), kind=GrantKind.CO_WORKER, content_object__status__in=Case.OPEN_STATUSES,
         content_object__team_id=team_id,
-    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+    ).valid_now(now)
     tasks = Task.objects.filter(owner_id=OuterRef("pk"), flow_task_type="HUMAN",
                                 status__in=(STATUS.ASSIGNED, STATUS.STARTED))
     breaches = DeadlineBreach.objects.filter(team_id=team_id, task__owner_id=OuterRef("pk"),

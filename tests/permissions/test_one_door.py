@@ -44,3 +44,20 @@ def test_the_list_of_checks_still_to_move_only_shrinks():
     found = _offending_files()
     moved = sorted(path for path in STILL_TO_MOVE if path not in found)
     assert not moved, f"these no longer check roles themselves: remove them from STILL_TO_MOVE: {moved}"
+
+
+def test_grant_validity_is_defined_once():
+    """"A grant valid now" is ``GrantQuerySet.valid_now`` (permissions/models.py): no
+    other module spells out the ``valid_until`` condition in the ORM. (The task lists'
+    hand-written SQL in workflows/selectors.py repeats it in SQL, next to the indexes it
+    is tuned for.)"""
+    spelled_out = re.compile(r"valid_until__(isnull|gt|gte|lt|lte)\b")
+    found = []
+    for top in (*SCANNED, "permissions"):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            relative = path.relative_to(ROOT).as_posix()
+            if "/migrations/" in relative or relative == "permissions/models.py":
+                continue
+            found += [f"{relative}:{number}" for number, line in enumerate(path.read_text().splitlines(), 1)
+                      if spelled_out.search(line)]
+    assert not found, f"use .valid_now() on the grant tables instead: {found}"
