@@ -8,11 +8,12 @@ DEV_STAMP := $(VENV)/.installed-dev
 LOAD_STAMP := $(VENV)/.installed-load
 DEV_ENV := CASEFLOW_DEBUG=true
 
-.PHONY: run test lint format stack bench loadtest migrate messages check-python clean help
+.PHONY: run test fuzz lint format stack bench loadtest migrate messages check-python clean help
 
 help:
 	@echo "make run    - demo server with fictional data on http://127.0.0.1:8000 (SQLite, eager Celery)"
 	@echo "make test   - the whole suite on throwaway PostgreSQL + Redis + a real Celery worker"
+	@echo "make fuzz   - the property tests with new random examples, many more of them (Hypothesis fuzz profile)"
 	@echo "make lint   - ruff"
 	@echo "make stack  - production topology on loopback: PostgreSQL, Redis, gunicorn, Celery worker and beat"
 	@echo "make bench  - benchmarks of design.md §7 at 100k and 1M cases (about 17 min), writes BENCHMARKS.md"
@@ -46,6 +47,14 @@ run: $(RUNTIME_STAMP)
 
 test: $(DEV_STAMP)
 	$(PY) scripts/run_tests.py $(PYTEST_ARGS)
+
+# Hypothesis's "fuzz" profile (tests/conftest.py): random seeds, 5000 examples where a test
+# does not fix its own count. `make test` uses the derandomised "ci" profile.
+FUZZ_TESTS ?= tests/reports/test_suppression.py tests/reports/test_statistics_figures.py \
+	tests/reports/test_statistics_page_property.py tests/permissions/test_visibility_property.py \
+	tests/people/test_ages.py tests/intake/test_schema.py
+fuzz: $(DEV_STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(PY) scripts/run_tests.py $(FUZZ_TESTS) $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check --no-cache .

@@ -10,11 +10,21 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
 
 from caseflow.celery import app as celery_app
 from scripts.services import Redis
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Hypothesis. "ci" (the default, `make test`): a fixed seed per test and no example
+# database, so a run passes or fails the same way every time. "fuzz" (`make fuzz`, or
+# HYPOTHESIS_PROFILE=fuzz): new random examples on every run, many more of them;
+# failures are kept in .hypothesis/ and replayed first next time. What a test sets in
+# its own @settings (max_examples, deadline...) wins over the profile.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+hypothesis_settings.register_profile("fuzz", derandomize=False, max_examples=5000, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_collection_modifyitems(items):
