@@ -86,10 +86,18 @@ from __future__ import annotations
 
 import copy
 import functools
+import logging
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+logger = logging.getLogger(__name__)
+
+
+class AuditUnavailable(RuntimeError):
+    """The solver returned neither an optimum nor unboundedness for a bound."""
+
 
 SHOWN = "shown"
 PRIMARY = "primary"
@@ -169,6 +177,15 @@ class Publication:
         return self.states
 
     def _decide(self) -> tuple[dict[str, str], _Knowledge]:
+        try:
+            return self._decide_audited()
+        except AuditUnavailable:
+            # The solver could not prove the table safe: publish none of its figures
+            # rather than an unaudited one (the page shows "·" throughout, never an error).
+            logger.exception("statistics suppression: the audit failed; every figure is withheld")
+            return dict.fromkeys(self.values, WITHHELD), _Knowledge(self)
+
+    def _decide_audited(self) -> tuple[dict[str, str], _Knowledge]:
         states = {key: (PRIMARY if 0 < value < self.min_count else SHOWN) for key, value in self.values.items()}
         knowledge = _Knowledge(self)
         while True:
@@ -486,14 +503,14 @@ class _Reader:
             self.knowledge.settle(key, direction, direction * _INF)
             return _Optimum(value=direction * _INF, binding=[])
         if result.status != 0:
-            raise RuntimeError(f"suppression audit: {result.message}")
+            raise AuditUnavailable(f"suppression audit: {result.message}")
         table = _whole(result.x)
         if table is None:  # a fractional vertex: the whole-number optimum may be tighter
             exact = milp(objective, constraints=LinearConstraint(component.matrix, component.rhs, component.rhs),
                          integrality=np.ones(n), bounds=Bounds(component.lower, component.upper),
                          options={"mip_rel_gap": 0})
             if exact.status != 0:
-                raise RuntimeError(f"suppression audit: {exact.message}")
+                raise AuditUnavailable(f"suppression audit: {exact.message}")
             table = np.round(exact.x)
         self.knowledge.learn(component.keys, table)
         return _Optimum(value=table[component.keys.index(key)], binding=self._binding(component, result))

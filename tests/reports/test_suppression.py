@@ -419,3 +419,21 @@ def test_bounds_are_for_whole_numbers_where_the_linear_program_has_a_fractional_
     assert relaxation.fun == pytest.approx(7)
     assert pub.bounds()["b0"][0] == 8
     assert brute_force_ranges(pub, 16)["b0"][0] == 8
+
+
+def test_a_failed_audit_withholds_every_figure_instead_of_an_error(monkeypatch):
+    """When the solver returns neither an optimum nor unboundedness, nothing unaudited is
+    published and the page still renders: every figure is withheld."""
+    import functools
+    import types
+
+    from caseflow.reports import suppression
+
+    monkeypatch.setattr(suppression, "linprog", lambda *args, **kwargs: types.SimpleNamespace(
+        status=4, message="numerical difficulties (simulated)", x=None, fun=None))
+    suppression._decided.cache_clear()  # decisions are cached per publication
+    monkeypatch.setattr(suppression, "_decided", functools.lru_cache(maxsize=1)(suppression._decided.__wrapped__))
+    pub = grid_publication([[1, 6], [7, 2]])
+    states = pub.suppress()
+    assert set(states.values()) == {WITHHELD}
+    assert {pub.display(key) for key in pub.values} == {"·"}
