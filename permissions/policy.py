@@ -23,6 +23,7 @@ from caseflow.accounts.roles import Role
 from caseflow.audit.access import SCOPE_ALL, SCOPE_TEAM, AuditScope
 from caseflow.cases.models import Case
 from caseflow.interventions.models import Intervention
+from caseflow.meetings.models import Meeting, MeetingMember
 from caseflow.people.ages import AGE_OF_MAJORITY
 from caseflow.referrals.models import Referral
 
@@ -444,6 +445,31 @@ class AccessFileReader:
 
 
 # --------------------------------------------------------------------------- meetings
+
+#: While a partner member sees a meeting they are invited to: from the agenda being sent
+#: until the minutes are approved.
+PARTNER_VISIBLE_STATUSES = (Meeting.Status.AGENDA_SENT, Meeting.Status.HELD)
+
+
+def visible_meetings(actor) -> QuerySet[Meeting]:
+    """The meetings ``actor`` may open: the staff (caseworkers and supervisors) their own
+    team's; a partner member those they are invited to, while ``PARTNER_VISIBLE_STATUSES``."""
+    if not _active(actor):
+        return Meeting.objects.none()
+    condition = Q(pk__in=[])
+    if may_use(actor, Feature.MEETING_PLANNING):
+        condition |= Q(team_id=actor.team_id)
+    if may_use(actor, Feature.MEETING_PARTNER):
+        condition |= Q(status__in=PARTNER_VISIBLE_STATUSES,
+                       pk__in=MeetingMember.objects.filter(user_id=actor.pk, invited=True).values("meeting_id"))
+    return Meeting.objects.filter(condition)
+
+
+def meeting_viewer_is_staff(actor, meeting) -> bool:
+    """Whether ``actor`` sees ``meeting`` as the unit's staff (whole items, links to the
+    referrals) rather than as an invited partner (what a register search needs)."""
+    return may_use_for_team(actor, Feature.MEETING_PLANNING, meeting.team_id)
+
 
 
 def register_checks_visible(actor, checks: QuerySet, *, as_staff: bool) -> QuerySet:

@@ -23,7 +23,7 @@ list one ``meeting.viewed`` event with the meetings listed; a refused read is
 (``meeting.minutes_exported``); partners never get it.
 """
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
@@ -34,7 +34,13 @@ from caseflow.audit.services import audit_record
 from caseflow.cases.models import Case
 from caseflow.core.exceptions import ApplicationError
 from caseflow.referrals.models import Referral
-from permissions.policy import Feature, may_use, register_checks_visible, visible_cases
+from permissions.policy import (  # noqa: F401 (PARTNER_VISIBLE_STATUSES, visible_meetings: read here by the views)
+    PARTNER_VISIBLE_STATUSES,
+    meeting_viewer_is_staff,
+    register_checks_visible,
+    visible_cases,
+    visible_meetings,
+)
 
 from .models import (
     COSIGN_APPROVED,
@@ -48,32 +54,9 @@ from .models import (
 )
 from .services import MINUTES_NOT_READY, cases_due_for_agenda
 
-PARTNER_VISIBLE_STATUSES = (Meeting.Status.AGENDA_SENT, Meeting.Status.HELD)
 PURPOSE_MEETING = "coordination_meeting"
 
 
-def _active(actor) -> bool:
-    return actor is not None and actor.is_authenticated and actor.is_active
-
-
-def _is_staff(actor) -> bool:
-    return may_use(actor, Feature.MEETING_PLANNING)
-
-
-def _is_partner(actor) -> bool:
-    return may_use(actor, Feature.MEETING_PARTNER)
-
-
-def visible_meetings(actor) -> QuerySet[Meeting]:
-    if not _active(actor):
-        return Meeting.objects.none()
-    condition = Q(pk__in=[])
-    if _is_staff(actor):
-        condition |= Q(team_id=actor.team_id)
-    if _is_partner(actor):
-        condition |= Q(status__in=PARTNER_VISIBLE_STATUSES,
-                       pk__in=MeetingMember.objects.filter(user_id=actor.pk, invited=True).values("meeting_id"))
-    return Meeting.objects.filter(condition)
 
 
 def meeting_list_for(*, actor) -> QuerySet[Meeting]:
@@ -89,7 +72,7 @@ def meeting_list_record(*, actor, meetings) -> None:
 
 
 def viewer_is_staff(actor, meeting: Meeting) -> bool:
-    return _active(actor) and _is_staff(actor) and actor.team_id == meeting.team_id
+    return meeting_viewer_is_staff(actor, meeting)
 
 
 def _checks_visible_to(actor, meeting: Meeting) -> QuerySet[RegisterCheck]:
