@@ -21,11 +21,12 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.core.management import call_command
 from django.db import models
 from django.test import Client
 from django.urls import URLPattern, reverse
 from django.utils import timezone
+
+from tests.security.conftest import demo_seeded
 
 #: Apps whose rows are case content (their free-text fields get markers).
 CONTENT_APPS = ("people", "referrals", "cases", "interventions", "journal", "documents", "meetings",
@@ -39,35 +40,11 @@ OBJECTS_PER_MODEL = 40
 MARKER_PATTERN = re.compile(r"zq\d{5}qx")
 
 
-class _Discard:
-    def write(self, *args, **kwargs):
-        pass
-
-    def flush(self):
-        pass
-
-
 @pytest.fixture(scope="module")
 def marked(django_db_setup, django_db_blocker):
     """The demo with markers, once per module, rolled back when the module ends."""
-    from django.conf import settings
-    from django.db import transaction
-
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            previous = settings.CASEFLOW_DEMO_PASSWORD
-            settings.CASEFLOW_DEMO_PASSWORD = "demo-test-pw"
-            try:
-                call_command("seed_demo", stdout=_Discard())
-            finally:
-                settings.CASEFLOW_DEMO_PASSWORD = previous
-            markers = _mark_case_content()
-            yield markers
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with demo_seeded(django_db_blocker):
+        yield _mark_case_content()
 
 
 def _mark_case_content() -> list[str]:

@@ -6,6 +6,7 @@ The enumeration reads the live URLconf, so a new view shows up in the coverage t
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import re
@@ -109,15 +110,13 @@ DEMO_ROLES = ("caseworker1", "caseworker2", "consultant", "supervisor", "bbu1", 
               "partner1", "partner2")
 
 
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """``seed_demo`` (as tests/demo do) once per module, inside a transaction that is
-    rolled back when the module ends (each test's own transaction nests in it, as in
-    Django's ``TestCase.setUpTestData``). Seeding costs seconds; the tests need many."""
+@contextlib.contextmanager
+def demo_seeded(django_db_blocker):
+    """``seed_demo`` (as tests/demo do) inside a transaction that is rolled back when the
+    block ends (each test's own transaction nests in it, as in Django's
+    ``TestCase.setUpTestData``). Seeding costs seconds; the tests need many."""
     from django.conf import settings
     from django.db import transaction
-
-    from caseflow.accounts.models import User
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()
@@ -129,10 +128,19 @@ def seeded(django_db_setup, django_db_blocker):
                 call_command("seed_demo", stdout=_Discard())
             finally:
                 settings.CASEFLOW_DEMO_PASSWORD = previous
-            yield {user.username: user for user in User.objects.filter(username__in=DEMO_ROLES)}
+            yield
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo (``demo_seeded``) once per module: the demo users by name."""
+    from caseflow.accounts.models import User
+
+    with demo_seeded(django_db_blocker):
+        yield {user.username: user for user in User.objects.filter(username__in=DEMO_ROLES)}
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ in one document fails the test, naming the page, the user and the id."""
 
 from __future__ import annotations
 
-import datetime
 from collections import Counter
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -25,10 +24,9 @@ from html.parser import HTMLParser
 import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, resolve, reverse
-from django.utils import timezone
 
 from tests.security.conftest import app_routes
-from tests.security.test_idor import OBJECT_ROUTES, _is_flow_route, _newer_app_objects, _subject_visible
+from tests.security.test_idor import OBJECT_ROUTES, _is_flow_route, _subject_visible, add_more_objects
 
 pytestmark = pytest.mark.django_db
 
@@ -89,27 +87,11 @@ def test_duplicate_ids_finds_a_repeated_id():
 def crawl_users(seeded, django_db_blocker):
     """The demo users, and what the demo lacks for its pages to show their forms and
     lists (inside the seeding's transaction, rolled back when the module ends)."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     from caseflow.accounts.models import User
-    from caseflow.cases.models import Case
-    from caseflow.documents.services import document_upload
-    from caseflow.journal.models import JournalNote
-    from caseflow.journal.services import journal_note_create
 
     with django_db_blocker.unblock():
         users = {user.username: user for user in User.objects.filter(username__in=ROLES)}
-        when = timezone.now() - datetime.timedelta(days=1)
-        for case in Case.objects.select_related("responsible").order_by("pk"):
-            author = case.responsible
-            for final, restricted in ((True, False), (False, False), (True, True)):
-                journal_note_create(actor=author, case=case, text="Fiktiv note.", event_at=when,
-                                    source_authority=JournalNote.SourceAuthority.POLICE if restricted
-                                    else JournalNote.SourceAuthority.COORDINATION_UNIT,
-                                    restricted=restricted, final=final)
-            document_upload(actor=author, case=case, subject="Fiktivt brev",
-                            uploaded_file=SimpleUploadedFile("brev.txt", b"Fiktivt indhold.\n", "text/plain"))
-        _newer_app_objects(users)
+        add_more_objects(users)
     return users
 
 

@@ -316,8 +316,14 @@ def test_every_object_url_is_crawled():
 
 @pytest.fixture
 def more_objects(demo):
-    """What the demo lacks: notes (final, draft, restricted) and a document, so their
-    URLs are crawled with real ids."""
+    """What the demo lacks, so that its URLs are crawled with real ids (``add_more_objects``)."""
+    add_more_objects(demo)
+    return demo
+
+
+def add_more_objects(users):
+    """Notes (final, draft, restricted) and a document on every demo case, and the
+    objects of the newer apps (``_newer_app_objects``)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from caseflow.cases.models import Case
@@ -335,8 +341,7 @@ def more_objects(demo):
                                 restricted=restricted, final=final)
         document_upload(actor=author, case=case, subject="Fiktivt brev",
                         uploaded_file=SimpleUploadedFile("brev.txt", b"Fiktivt indhold.\n", "text/plain"))
-    _newer_app_objects(demo)
-    return demo
+    _newer_app_objects(users)
 
 
 def _newer_app_objects(users):
