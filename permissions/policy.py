@@ -408,6 +408,7 @@ class AccessFileReader:
 
     def __init__(self, actor, access_request):
         self.actor = actor
+        self.person_id = access_request.person_id
         self.whole = Action.VIEW_FILE in access_request_actions(actor, access_request)
         self._case_actions: dict[int, frozenset[str]] = {}
         self._referral_actions: dict[int, frozenset[str]] = {}
@@ -437,11 +438,26 @@ class AccessFileReader:
             actions = self._of_case(case_id)
             return needed in actions and (not protected or Action.VIEW_RESTRICTED in actions)
         if referral_id is not None:
-            # Before there is a case: the referral's screening team (protected material
-            # only to those who may also see the referrer).
+            # A referral without a case: its screening team. Protected material (tagged
+            # "må ikke videregives", of police origin) is the person's restricted material,
+            # as on a meeting page (``register_checks_visible``): when the person has a
+            # case, only for whoever may see that case's restricted material; else for
+            # those who may also see the referrer.
             actions = self._of_referral(referral_id)
-            return Action.VIEW in actions and (not protected or Action.VIEW_REFERRER in actions)
+            if Action.VIEW not in actions:
+                return False
+            if not protected:
+                return True
+            if self._person_has_case():
+                return visible_cases(self.actor, Action.VIEW_RESTRICTED).filter(
+                    person_id=self.person_id).exists()
+            return Action.VIEW_REFERRER in actions
         return False
+
+    def _person_has_case(self) -> bool:
+        if not hasattr(self, "_has_case"):
+            self._has_case = Case.objects.filter(person_id=self.person_id).exists()
+        return self._has_case
 
 
 # --------------------------------------------------------------------------- meetings
