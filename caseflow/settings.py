@@ -388,16 +388,32 @@ SPECTACULAR_SETTINGS = {
 # Read events (*.viewed, *.listed, *.searched) older than this are deleted by
 # `manage.py audit_prune` (and audit_prune_reads_task); writes are kept with their case.
 CASEFLOW_AUDIT_READ_RETENTION_DAYS = env.int("CASEFLOW_AUDIT_READ_RETENTION_DAYS", default=183)
-# The chain head is appended here (a JSON line) once a day, outside the database;
-# `manage.py audit_verify` compares the chain with every line. Point it at storage the
-# database's administrators cannot rewrite.
+# Signed anchors: the chain head (sequence, hash, time) signed with Ed25519 and appended as a
+# JSON line here, outside the database, at least every CASEFLOW_AUDIT_HEAD_EXPORT_INTERVAL
+# seconds while events are written (and by `manage.py audit_head_export`); `manage.py
+# audit_verify` checks the chain against every line. Point it at storage the database's
+# administrators cannot write (see the README, "Audit anchors").
 CASEFLOW_AUDIT_HEAD_EXPORT_PATH = env.path(
-    "CASEFLOW_AUDIT_HEAD_EXPORT_PATH", default=VAR_DIR / "audit-heads.jsonl"
+    "CASEFLOW_AUDIT_HEAD_EXPORT_PATH", default=VAR_DIR / "audit-anchors.jsonl"
 )
 CELERY_BEAT_SCHEDULE["audit-head-export"] = {
     "task": "audit.tasks.audit_head_export_task",
-    "schedule": env.float("CASEFLOW_AUDIT_HEAD_EXPORT_INTERVAL", default=24 * 60 * 60.0),
+    "schedule": env.float("CASEFLOW_AUDIT_HEAD_EXPORT_INTERVAL", default=300.0),
 }
+# The anchors' Ed25519 private key: base64 of its 32-byte seed, or a PKCS#8 PEM. Unset, it is
+# derived from CASEFLOW_SECRET_KEY (HKDF, its own label). Never stored in the database.
+# Generate one with `python -c "import base64,os; print(base64.b64encode(os.urandom(32)).decode())"`.
+DEVELOPMENT_AUDIT_SIGNING_KEY = "17k74rtAp6RBEbZbROK8vKU1taPtbJSc5ffLy8TLd20="  # derived from the development secret
+CASEFLOW_AUDIT_SIGNING_KEY = env.str("CASEFLOW_AUDIT_SIGNING_KEY", default="")
+if not DEBUG and CASEFLOW_AUDIT_SIGNING_KEY.strip() == DEVELOPMENT_AUDIT_SIGNING_KEY:
+    raise ImproperlyConfigured("CASEFLOW_AUDIT_SIGNING_KEY must not be the development key when CASEFLOW_DEBUG is off.")
+# Public keys of earlier signing keys (comma-separated, base64 of the raw 32 bytes) whose
+# anchors `audit_verify` still accepts after a key change.
+CASEFLOW_AUDIT_OLD_PUBLIC_KEYS = env.list("CASEFLOW_AUDIT_OLD_PUBLIC_KEYS", default=[])
+# Where `audit_verify --incremental` keeps the last anchor it verified.
+CASEFLOW_AUDIT_VERIFY_STATE_PATH = env.path(
+    "CASEFLOW_AUDIT_VERIFY_STATE_PATH", default=VAR_DIR / "audit-verify-state.json"
+)
 # Read events past their retention are pruned by the nightly retention run (retention section).
 
 # --------------------------------------------------------------------------- security (caseflow/accounts: 2FA, lockout, sessions, headers)

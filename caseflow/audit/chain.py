@@ -1,11 +1,18 @@
 """The hash chain: canonical form, hashing, the writers' lock and the verifying walk.
 
-Each event's hash is ``sha256(prev_hash + canonical)``, where ``canonical`` is the JSON of
-the event's fields (:data:`PAYLOAD_FIELDS`) with sorted keys, no spaces and ASCII escapes,
-and the time in UTC with microseconds. ``prev_hash`` of the first event is
-:data:`GENESIS_HASH`. The form is computed from values exactly as the database returns
-them (``audit_record`` normalises before hashing), so verification needs nothing but the
-rows.
+Each event's hash is ``sha256(prev_hash + canonical)`` (UTF-8), where ``canonical`` is the
+JSON of the event's fields (:data:`PAYLOAD_FIELDS`, and only those) with sorted keys, no
+spaces (separators ``,`` and ``:``), ASCII escapes (``ensure_ascii``), no NaN, and
+``occurred_at`` in UTC with microseconds (``2026-01-31T09:15:00.123456+00:00``). ``prev_hash``
+of the first event is :data:`GENESIS_HASH` (64 zeros). The form is computed from values
+exactly as the database returns them (``audit_record`` normalises before hashing), so
+verification needs nothing but the rows. ``scripts/verify_audit_export.py`` repeats this
+definition without Django (on the rows of ``manage.py audit_export``): change both together.
+
+Pruning leaves gaps bridged by pruning anchors (:class:`Anchor`, in the database, vouched
+for by their ``audit.pruned`` event). Signed anchors (``anchors.py``, outside the database)
+pin the chain's hash at a sequence, so a rewrite with recomputed hashes or a cut tail is
+caught as well.
 """
 
 from __future__ import annotations
@@ -17,7 +24,6 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.db import connections
 from django.utils.translation import gettext_lazy as _
@@ -161,40 +167,11 @@ class AnchorIndex:
         return self._vouched[prune_sequence]
 
 
-# --------------------------------------------------------------------------- exported heads
-
-
-@dataclass(frozen=True)
-class ExportedHead:
-    sequence: int
-    hash: str
-    at: str
-    line: int
-
-
-def heads_read(path: Path) -> tuple[dict[int, ExportedHead], list[int]]:
-    """Exported heads by sequence, and the numbers of lines that could not be read."""
-    heads: dict[int, ExportedHead] = {}
-    unreadable: list[int] = []
-    with open(path, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-                head = ExportedHead(int(data["sequence"]), str(data["hash"]), str(data.get("at", "")), number)
-            except (ValueError, KeyError, TypeError):
-                unreadable.append(number)
-                continue
-            heads[head.sequence] = head
-    return heads, unreadable
-
-
 # --------------------------------------------------------------------------- the walk
 
 MESSAGES = {
-    "gap": _("expected sequence %(expected)s, found %(found)s: events are missing and no pruning anchor "
-             "covers the gap"),
+    "gap": _("expected sequence %(expected)s, found %(found)s: events %(expected)s–%(last)s are missing and no "
+             "pruning anchor covers the gap"),
     "anchor_unvouched": _("the gap %(expected)s–%(last)s is bridged by a pruning anchor that its pruning "
                           "event (sequence %(prune)s) does not vouch for"),
     "anchor_link": _("the previous hash does not match the pruning anchor of the gap %(expected)s–%(last)s"),
@@ -202,12 +179,19 @@ MESSAGES = {
     "hash": _("the hash does not match the event's content"),
     "prune_digest": _("the anchors of this pruning event do not match the digest it recorded"),
     "orphan_anchors": _("pruning anchors name sequence %(prune)s as their pruning event, which is not one"),
-    "head_hash": _("the hash differs from the head exported on %(at)s (line %(line)s of the head file)"),
-    "head_missing": _("the head exported on %(at)s (line %(line)s of the head file) is missing from the "
+    "head_rewritten": _("events %(first)s–%(last)s were rewritten: the chain no longer has the hash signed for "
+                        "sequence %(last)s by the anchor of %(at)s (line %(line)s of the anchor file); it still "
+                        "matched the anchors up to sequence %(matched)s"),
+    "head_missing": _("the event anchored on %(at)s (line %(line)s of the anchor file) is missing from the "
                       "database"),
-    "head_beyond": _("the head exported on %(at)s (line %(line)s of the head file) lies beyond the end of the "
-                     "chain (%(last)s): events were removed or the chain was rolled back"),
-    "head_unreadable": _("line %(line)s of the head file cannot be read"),
+    "head_beyond": _("events %(first)s–%(last)s are missing: the anchor of %(at)s (line %(line)s of the anchor "
+                     "file) vouches for sequence %(last)s, but the chain ends at %(end)s (events were removed or "
+                     "the chain was rolled back)"),
+    "anchor_unreadable": _("line %(line)s of the anchor file cannot be read"),
+    "anchor_signature": _("line %(line)s of the anchor file was edited: its signature does not verify"),
+    "anchor_key": _("line %(line)s of the anchor file is signed with another key (%(key_id)s)"),
+    "anchor_conflict": _("line %(line)s of the anchor file contradicts an earlier anchor for the same sequence"),
+    "anchor_start": _("there is no valid anchor at sequence %(sequence)s to verify from"),
 }
 
 
@@ -245,7 +229,7 @@ class ChainWalker:
         self,
         *,
         anchors: AnchorIndex,
-        heads: Mapping[int, ExportedHead] | None = None,
+        heads: Mapping | None = None,
         start_sequence: int | None = 1,
         start_prev_hash: str = GENESIS_HASH,
     ):
@@ -257,6 +241,9 @@ class ChainWalker:
         self.count = 0
         self.seen_prunes: set[int] = set()
         self.seen_heads: set[int] = set()
+        #: the last anchored sequence whose hash matched (0: none yet)
+        self.matched_head = 0
+        self.first_sequence = 0
 
     def feed(self, row: tuple) -> ChainBreak | None:
         """Check one row of :data:`WALK_COLUMNS`; a :class:`ChainBreak` or None."""
@@ -286,8 +273,15 @@ class ChainWalker:
         head = self.heads.get(sequence)
         if head is not None:
             if head.hash != stored_hash:
-                return ChainBreak("head_hash", sequence, event_id, {"at": head.at, "line": head.line})
+                # internally consistent, yet not what was signed: rewritten since the last match
+                first = self.matched_head + 1
+                params = {"first": first, "last": sequence, "at": head.at, "line": head.line,
+                          "matched": self.matched_head}
+                return ChainBreak("head_rewritten", first, None, params)
             self.seen_heads.add(sequence)
+            self.matched_head = sequence
+        if self.first_sequence == 0:
+            self.first_sequence = sequence
         self.expected_sequence = sequence + 1
         self.expected_prev_hash = stored_hash
         self.last_sequence = sequence
@@ -296,12 +290,18 @@ class ChainWalker:
 
     def finish(self) -> ChainBreak | None:
         """Checks that need the whole walk: heads never reached, anchors nobody vouches for."""
-        for sequence in sorted(set(self.heads) - self.seen_heads):
-            head = self.heads[sequence]
-            params = {"at": head.at, "line": head.line, "last": self.last_sequence or 0}
-            kind = "head_beyond" if self.last_sequence is None or sequence > self.last_sequence else "head_missing"
-            return ChainBreak(kind, sequence, None, params)
-        orphans = sorted(set(self.anchors.by_prune) - self.seen_prunes)
+        unseen = sorted(set(self.heads) - self.seen_heads)
+        end = self.last_sequence or 0
+        for sequence in unseen:
+            if sequence <= end:
+                head = self.heads[sequence]
+                return ChainBreak("head_missing", sequence, None, {"at": head.at, "line": head.line})
+        if unseen:  # the tail is gone: name the range up to the furthest anchor
+            head = self.heads[unseen[-1]]
+            params = {"first": end + 1, "last": head.sequence, "end": end, "at": head.at, "line": head.line}
+            return ChainBreak("head_beyond", end + 1, None, params)
+        orphans = sorted(prune for prune in set(self.anchors.by_prune) - self.seen_prunes
+                         if prune >= self.first_sequence)
         if orphans:
             return ChainBreak("orphan_anchors", orphans[0], None, {"prune": orphans[0]})
         return None
@@ -314,6 +314,8 @@ class ChainVerification:
     count: int
     broken: ChainBreak | None
     heads_checked: int = 0
+    #: the last anchor the walk matched (sequence, or 0), where an incremental run can start
+    last_anchor: int = 0
 
     @property
     def ok(self) -> bool:
@@ -330,14 +332,23 @@ def chain_rows(*, using: str = "default", after: int | None = None, batch_size: 
     return events.values_list(*WALK_COLUMNS).iterator(chunk_size=batch_size)
 
 
-def chain_verify(*, heads: Mapping[int, ExportedHead] | None = None, using: str = "default",
-                 batch_size: int = 5000) -> ChainVerification:
+def chain_verify(*, heads: Mapping | None = None, using: str = "default", batch_size: int = 5000,
+                 since: int | None = None) -> ChainVerification:
     """Walk the whole chain (over pruning anchors where pruned) and compare it with
-    ``heads``, the exported heads (:func:`heads_read`)."""
-    heads = heads or {}
-    walker = ChainWalker(anchors=AnchorIndex.load(using), heads=heads)
-    for row in chain_rows(using=using, batch_size=batch_size):
+    ``heads``, the signed anchors by sequence (:func:`caseflow.audit.anchors.anchors_read`).
+
+    ``since``: an anchored sequence verified before; the walk starts at that event (its
+    stored hash must still be the anchored one) and trusts what lies before it."""
+    heads = dict(heads or {})
+    if since is not None:
+        heads = {sequence: head for sequence, head in heads.items() if sequence >= since}
+        walker = ChainWalker(anchors=AnchorIndex.load(using), heads=heads, start_sequence=None)
+        rows = chain_rows(using=using, batch_size=batch_size, after=since - 1)
+    else:
+        walker = ChainWalker(anchors=AnchorIndex.load(using), heads=heads)
+        rows = chain_rows(using=using, batch_size=batch_size)
+    for row in rows:
         broken = walker.feed(row)
         if broken is not None:
-            return ChainVerification(walker.count, broken, len(heads))
-    return ChainVerification(walker.count, walker.finish(), len(heads))
+            return ChainVerification(walker.count, broken, len(heads), walker.matched_head)
+    return ChainVerification(walker.count, walker.finish(), len(heads), walker.matched_head)

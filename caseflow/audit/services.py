@@ -23,6 +23,15 @@ from django.utils.translation import gettext_lazy as _
 from caseflow.core.exceptions import ApplicationError
 
 from .actions import READ_ACTIONS, AuditAction
+from .anchors import (
+    AnchorProblem,
+    anchor_line,
+    anchor_sign,
+    anchors_read,
+    public_pem,
+    signing_key,
+    trusted_key_ids,
+)
 from .chain import (
     GENESIS_HASH,
     PAYLOAD_FIELDS,
@@ -38,7 +47,6 @@ from .chain import (
     chain_rows,
     chain_verify,
     event_hash,
-    heads_read,
 )
 from .context import audit_context_current
 from .models import AuditAnchor, AuditEvent
@@ -344,50 +352,134 @@ def _events_delete(sequences: list[int], *, cutoff) -> int:
 # --------------------------------------------------------------------------- head export and verification
 
 
-def audit_head_export(*, actor=None, path=None) -> dict:
-    """Write the chain head outside the database: append ``{sequence, hash, at}`` as a
-    JSON line to ``path`` (``CASEFLOW_AUDIT_HEAD_EXPORT_PATH``).
+def audit_head_export(*, actor=None, path=None, only_if_moved=False) -> dict | None:
+    """Anchor the chain head outside the database: append a signed anchor
+    (``{sequence, hash, at}`` signed with Ed25519, see :mod:`caseflow.audit.anchors`) as a
+    JSON line to ``path`` (``CASEFLOW_AUDIT_HEAD_EXPORT_PATH``). Returns the head.
 
     The head is an ``audit.head_exported`` event recorded for the purpose, so every
-    exported head stays in the chain for good (it is not a read event and is never
-    pruned). The line is written after commit; a crash in between loses one export, never
-    writes a head the database does not have. ``audit_verify`` compares the chain with
-    every line, so a superuser who rewrites history before an exported head is caught.
+    anchored event stays in the chain for good (it is not a read event and is never
+    pruned). The line is signed and written after commit; a crash in between loses one
+    anchor, never writes one the database does not have. ``only_if_moved`` (the beat task)
+    writes nothing, and returns None, when the newest event is already such an anchor
+    event: no events since the last anchor. Signing happens here, never per event.
     """
     path = Path(path or settings.CASEFLOW_AUDIT_HEAD_EXPORT_PATH)
-    with transaction.atomic():
+    key = signing_key()  # a bad key fails before anything is recorded
+    with transaction.atomic(), chain_locked():  # two beats at once: the second sees the first's anchor
+        if only_if_moved:
+            newest = AuditEvent.objects.order_by("-sequence").values_list("action", flat=True).first()
+            if newest == AuditAction.AUDIT_HEAD_EXPORTED:
+                return None
         event = audit_record(actor=actor, action=AuditAction.AUDIT_HEAD_EXPORTED)
         head = {"sequence": event.sequence, "hash": event.hash, "at": canonical_time(event.occurred_at)}
-        transaction.on_commit(partial(_head_append, path, head))
+        transaction.on_commit(partial(_anchor_append, path, anchor_sign(head, key)))
     return head
 
 
-def _head_append(path: Path, head: dict) -> None:
+def _anchor_append(path: Path, anchor: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(head, sort_keys=True) + "\n")
+        fh.write(anchor_line(anchor))
         fh.flush()
         os.fsync(fh.fileno())
 
 
-def audit_verify(*, heads_path=None, batch_size=5000) -> ChainVerification:
-    """Walk the whole chain and compare it with the exported heads (when the head file,
-    ``CASEFLOW_AUDIT_HEAD_EXPORT_PATH`` by default, exists). Read-only.
+_PROBLEM_KINDS = {"unreadable": "anchor_unreadable", "signature": "anchor_signature", "key": "anchor_key",
+                  "conflict": "anchor_conflict"}
 
-    The head file is read first and the walk then runs in one REPEATABLE READ snapshot
+
+def _anchor_break(problem: AnchorProblem) -> ChainBreak:
+    return ChainBreak(_PROBLEM_KINDS[problem.kind], None, None, {"line": problem.line, "key_id": problem.key_id})
+
+
+def audit_verify(*, heads_path=None, public_keys=None, since_anchor=None, batch_size=5000) -> ChainVerification:
+    """Walk the chain and check it against every signed anchor in the anchor file
+    (``CASEFLOW_AUDIT_HEAD_EXPORT_PATH`` by default, when it exists). Read-only.
+
+    Every anchor line must verify and be signed by a trusted key: ``public_keys`` (PEM or
+    base64 texts), by default the configured signing key's and
+    ``CASEFLOW_AUDIT_OLD_PUBLIC_KEYS``. ``since_anchor``: the sequence of an anchor verified
+    before; the walk starts there (the anchor must be in the file and the event there
+    must still have its hash), which catches everything after it and any rewrite that
+    changed that event's hash, but not an edit before it that left that hash alone.
+
+    The anchor file is read first and the walk then runs in one REPEATABLE READ snapshot
     (on PostgreSQL, when not already inside a transaction), so events written or pruned
     meanwhile never look like tampering.
     """
     path = Path(heads_path or settings.CASEFLOW_AUDIT_HEAD_EXPORT_PATH)
     heads = {}
     if path.exists():
-        heads, unreadable = heads_read(path)
-        if unreadable:
-            return ChainVerification(0, ChainBreak("head_unreadable", None, None, {"line": unreadable[0]}))
+        heads, problems = anchors_read(path, trusted=trusted_key_ids(public_keys))
+        if problems:
+            return ChainVerification(0, _anchor_break(problems[0]))
+    if since_anchor is not None and since_anchor not in heads:
+        return ChainVerification(0, ChainBreak("anchor_start", since_anchor, None, {"sequence": since_anchor}))
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if outermost and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        return chain_verify(heads=heads, batch_size=batch_size)
+        return chain_verify(heads=heads, batch_size=batch_size, since=since_anchor)
 
+
+# --------------------------------------------------------------------------- export
+
+EXPORT_EVENTS = "events.jsonl"
+EXPORT_ANCHORS = "anchors.jsonl"
+EXPORT_PRUNE_ANCHORS = "prune_anchors.jsonl"
+EXPORT_PUBLIC_KEY = "public_key.pem"
+
+
+@dataclass(frozen=True)
+class AuditExportResult:
+    directory: Path
+    events: int
+    anchors: int
+    prune_anchors: int
+
+
+def audit_export(*, actor=None, directory, heads_path=None) -> AuditExportResult:
+    """Write the audit log to ``directory`` for ``scripts/verify_audit_export.py``:
+
+    - ``events.jsonl``: one event a line, in sequence order: the fields covered by the
+      hash (``occurred_at`` already in its canonical form), ``prev_hash``, ``hash`` and ``id``;
+    - ``anchors.jsonl``: the signed anchors, the anchor file's lines as they are;
+    - ``prune_anchors.jsonl``: the pruning anchors that bridge pruned gaps;
+    - ``public_key.pem``: the public key of the configured signing key.
+
+    The anchor file is read first, then the rows in one REPEATABLE READ snapshot (on
+    PostgreSQL, outside a transaction). The ``audit.exported`` event is recorded after, so
+    the export shows the chain exactly as it was found (the next export holds the event).
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = Path(heads_path or settings.CASEFLOW_AUDIT_HEAD_EXPORT_PATH)
+    anchor_text = path.read_text(encoding="utf-8") if path.exists() else ""
+    (directory / EXPORT_ANCHORS).write_text(anchor_text, encoding="utf-8")
+    (directory / EXPORT_PUBLIC_KEY).write_text(
+        public_pem(signing_key().public_key()), encoding="utf-8"
+    )
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        count = 0
+        with open(directory / EXPORT_EVENTS, "w", encoding="utf-8") as fh:
+            for row in chain_rows():
+                values = dict(zip(WALK_COLUMNS, row, strict=True))
+                values["occurred_at"] = canonical_time(values["occurred_at"])
+                fh.write(json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=True) + "\n")
+                count += 1
+        prune_rows = list(AuditAnchor.objects.values(
+            "prune_sequence", "pruned_from_sequence", "first_retained_sequence", "prev_hash", "deleted_count"
+        ))
+    with open(directory / EXPORT_PRUNE_ANCHORS, "w", encoding="utf-8") as fh:
+        for prune_row in prune_rows:
+            fh.write(json.dumps(prune_row, sort_keys=True, separators=(",", ":")) + "\n")
+    anchors = sum(1 for line in anchor_text.splitlines() if line.strip())
+    audit_record(actor=actor, action=AuditAction.AUDIT_EXPORTED,
+                 extra={"directory": directory.name, "events": count, "anchors": anchors})
+    return AuditExportResult(directory, count, anchors, len(prune_rows))

@@ -23,9 +23,12 @@ class AuditedTask(Task):
 
 
 @shared_task(base=AuditedTask, name="audit.tasks.audit_head_export_task")
-def audit_head_export_task() -> int:
-    """Once a day (beat): write the chain head outside the database. Returns its sequence."""
-    return audit_head_export()["sequence"]
+def audit_head_export_task() -> int | None:
+    """Every CASEFLOW_AUDIT_HEAD_EXPORT_INTERVAL seconds (beat, default 5 minutes): anchor the
+    chain head outside the database, if events were written since the last anchor.
+    Returns the anchored sequence, or None when nothing moved."""
+    head = audit_head_export(only_if_moved=True)
+    return None if head is None else head["sequence"]
 
 
 @shared_task(base=AuditedTask, name="audit.tasks.audit_prune_reads_task")

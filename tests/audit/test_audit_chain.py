@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from django.db import ProgrammingError, connection, transaction
 
 from caseflow.audit.actions import AuditAction
+from caseflow.audit.anchors import anchor_line, anchor_sign, signing_key
 from caseflow.audit.chain import PAYLOAD_FIELDS, event_hash
 from caseflow.audit.models import AuditAnchor, AuditEvent
 from caseflow.audit.services import audit_head_export, audit_prune_reads, audit_record, audit_verify
@@ -108,6 +109,7 @@ def test_audit_verify_names_the_gap_left_by_a_deleted_row(postgresql, record_eve
     following = events[2]
     assert f"sequence {following.sequence} (id {following.pk})" in message
     assert f"expected sequence {deleted.sequence}, found {following.sequence}" in message
+    assert f"events {deleted.sequence}–{deleted.sequence} are missing" in message
 
 
 def test_audit_verify_names_a_forged_row_appended_to_the_chain(postgresql, record_events):
@@ -155,7 +157,11 @@ def test_audit_head_export_appends_the_head_after_commit(audit_head_file, record
         head = audit_head_export(actor=None)
     event = AuditEvent.objects.get(sequence=head["sequence"])
     assert event.action == AuditAction.AUDIT_HEAD_EXPORTED
-    assert json.loads(audit_head_file.read_text()) == {"sequence": event.sequence, "hash": event.hash, "at": head["at"]}
+    line = json.loads(audit_head_file.read_text())
+    assert {name: line[name] for name in ("sequence", "hash", "at")} == {
+        "sequence": event.sequence, "hash": event.hash, "at": head["at"]}
+    assert line["signature"]
+    assert line["key_id"]
     record_events(1)
     with django_capture_on_commit_callbacks(execute=True):
         audit_head_export(actor=None)
@@ -197,23 +203,24 @@ def test_audit_verify_catches_a_rewritten_chain_with_the_exported_heads(postgres
             prev_hash = row.hash
     assert audit_verify(heads_path=audit_head_file.parent / "no-such-file").ok  # the chain alone looks fine
     message = verify_failure()
-    assert f"sequence {head['sequence']}" in message
-    assert "differs from the head exported" in message
-    assert "line 1" in message
+    # the rewrite is somewhere up to the anchor: named as the range from the start
+    assert f"events 1–{head['sequence']} were rewritten" in message
+    assert "line 1 of the anchor file" in message
 
 
 def test_audit_verify_catches_a_chain_cut_back_behind_an_exported_head(audit_head_file, record_events):
     (event,) = record_events(1)
-    audit_head_file.write_text(json.dumps({"sequence": event.sequence + 5, "hash": "f" * 64, "at": "2026-01-01"}) + "\n")
+    anchor = anchor_sign({"sequence": event.sequence + 5, "hash": "f" * 64, "at": "2026-01-01"}, signing_key())
+    audit_head_file.write_text(anchor_line(anchor))
     message = verify_failure()
-    assert f"sequence {event.sequence + 5}" in message
-    assert "beyond the end of the chain" in message
+    assert f"sequence {event.sequence + 1}:" in message
+    assert f"events {event.sequence + 1}–{event.sequence + 5} are missing" in message
 
 
 def test_audit_verify_refuses_an_unreadableaudit_head_file(audit_head_file, record_events):
     record_events(1)
     audit_head_file.write_text("not json\n")
-    assert "line 1 of the head file cannot be read" in verify_failure()
+    assert "line 1 of the anchor file cannot be read" in verify_failure()
 
 
 def test_audit_record_after_verification_still_chains(record_events):
