@@ -6,6 +6,7 @@ anchors exist; audit_verify and the standalone verifier must both fail and name 
 first event or range."""
 
 import base64
+import datetime
 import json
 import subprocess
 import sys
@@ -30,7 +31,7 @@ from caseflow.audit.anchors import (
 )
 from caseflow.audit.chain import PAYLOAD_FIELDS, event_hash
 from caseflow.audit.models import AuditEvent
-from caseflow.audit.services import audit_head_export, audit_verify
+from caseflow.audit.services import audit_head_export, audit_prune_reads, audit_verify
 from caseflow.audit.tasks import audit_head_export_task
 from tests.audit.helpers import triggers_disabled
 
@@ -302,3 +303,36 @@ def test_the_signing_key_is_read_as_base64_or_pem_and_derived_otherwise(settings
     # the development key that production refuses is the one derived from the development secret
     development = key_derive(settings.DEVELOPMENT_SECRET_KEY).private_bytes_raw()
     assert base64.b64encode(development).decode() == settings.DEVELOPMENT_AUDIT_SIGNING_KEY
+
+
+# --------------------------------------------------------------------------- pruning and the canonical form
+
+
+def test_the_standalone_verifier_steps_over_pruned_gaps_only_where_vouched(record_events, anchor, tmp_path,
+                                                                           public_key_file):
+    reads = record_events(3)
+    record_events(1, action=AuditAction.CASE_CLOSED)
+    anchor()
+    audit_prune_reads(actor=None, now=reads[-1].occurred_at + datetime.timedelta(days=400))
+    anchor()
+    assert command_verify().startswith("intact")
+    directory = export(tmp_path)
+    assert (directory / "prune_anchors.jsonl").read_text().strip()
+    result = standalone(directory, "--public-key", public_key_file)
+    assert result.returncode == 0, result.stderr
+    # a forged pruning anchor (widening the gap) is not vouched for by its audit.pruned event
+    forged = json.loads((directory / "prune_anchors.jsonl").read_text().splitlines()[0])
+    forged["deleted_count"] += 1
+    (directory / "prune_anchors.jsonl").write_text(json.dumps(forged) + "\n")
+    result = standalone(directory, "--public-key", public_key_file)
+    assert result.returncode == 1
+    assert "does not vouch for" in result.stderr or "do not match the digest" in result.stderr
+
+
+def test_the_standalone_verifier_recomputes_the_canonical_form_of_awkward_values(record_events, anchor, tmp_path):
+    record_events(1, reason="Ærø – «citat» 😀", extra={"ids": [3, 1, 2], "score": 0.1, "nested": {"b": None, "a": True},
+                                                     "text": "tab\there, quote \" and backslash \\"})
+    record_events(1, changes={"status": ["åben", "lukket"], "count": [1, 2.5]})
+    anchor()
+    result = standalone(export(tmp_path))
+    assert result.returncode == 0, result.stderr
