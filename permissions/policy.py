@@ -409,7 +409,8 @@ class AccessFileReader:
     def __init__(self, actor, access_request):
         self.actor = actor
         self.person_id = access_request.person_id
-        self.whole = Action.VIEW_FILE in access_request_actions(actor, access_request)
+        self.actions = access_request_actions(actor, access_request)
+        self.whole = Action.VIEW_FILE in self.actions
         self._case_actions: dict[int, frozenset[str]] = {}
         self._referral_actions: dict[int, frozenset[str]] = {}
 
@@ -427,6 +428,8 @@ class AccessFileReader:
         return self._referral_actions[referral_id]
 
     def sees(self, *, kind: str, case_id=None, referral_id=None, protected: bool = False) -> bool:
+        if not self.actions:  # not a reader of the request at all
+            return False
         if self.whole:
             return True
         if kind not in ACCESS_FILE_ITEM_ACTIONS:

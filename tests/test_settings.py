@@ -132,13 +132,14 @@ def test_settings_old_cpr_keys_come_from_the_environment():
 
 
 def test_settings_hold_no_secret_literals():
-    """Secrets come only from the environment: apart from the two refused development
+    """Secrets come only from the environment: apart from the three refused development
     keys, the settings module assigns no literal to a *KEY*/*PASSWORD*/*SECRET* name."""
     import re
 
     source = (ROOT / "caseflow" / "settings.py").read_text()
     literal = re.compile(r'^([A-Z_]*(?:KEY|PASSWORD|SECRET|TOKEN)[A-Z_]*)\s*=\s*["\']', re.MULTILINE)
-    assert set(literal.findall(source)) == {"DEVELOPMENT_SECRET_KEY", "DEVELOPMENT_CPR_KEY"}
+    assert set(literal.findall(source)) == {"DEVELOPMENT_SECRET_KEY", "DEVELOPMENT_CPR_KEY",
+                                            "DEVELOPMENT_AUDIT_SIGNING_KEY"}
 
 
 def test_settings_production_check_deploy_is_clean():
