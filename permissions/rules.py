@@ -223,6 +223,8 @@ class Duty:
     MEETING_STAFF = "meeting_staff"  # chair and minute taker: the team's staff
     MEETING_PARTNER = "meeting_partner"
     TEAMLESS_TASK_TAKER = "teamless_task_taker"  # takes tasks of every team (consultants, BBU)
+    TEAM_SUPERVISOR = "team_supervisor"  # told of the team's emergency accesses and breached deadlines
+    APPROVER = "approver"  # approves or co-signs (supervisors, the child-focused consultants)
     MENTOR = "mentor"  # the provider of a mentor or exit programme
     PARENT_COACH = "parent_coach"  # the provider of parent coaching
 
@@ -234,6 +236,8 @@ DUTY_RULES: dict[str, FeatureRule] = {
     Duty.MEETING_STAFF: FeatureRule(_STAFF, needs_team=True),
     Duty.MEETING_PARTNER: FeatureRule(frozenset({Role.PARTNER_MEMBER})),
     Duty.TEAMLESS_TASK_TAKER: FeatureRule(frozenset({Role.CHILD_CONSULTANT, Role.BBU_LIAISON})),
+    Duty.TEAM_SUPERVISOR: FeatureRule(frozenset({Role.SUPERVISOR}), needs_team=True),
+    Duty.APPROVER: FeatureRule(frozenset({Role.SUPERVISOR, Role.CHILD_CONSULTANT})),
     Duty.MENTOR: FeatureRule(frozenset({Role.MENTOR})),
     Duty.PARENT_COACH: FeatureRule(frozenset({Role.PARENT_COACH})),
 }

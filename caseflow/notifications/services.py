@@ -32,11 +32,11 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from caseflow.accounts.models import User
-from caseflow.accounts.roles import Role
 from caseflow.audit.actions import READ_ACTIONS, AuditAction
 from caseflow.audit.models import AuditEvent
 from caseflow.audit.services import audit_diff, audit_record
 from caseflow.core.exceptions import ApplicationError
+from permissions.policy import Duty, Feature, may_use, users_who_may_hold
 
 from .models import Notification, NotificationPreference
 
@@ -85,7 +85,7 @@ def _link(kind: str, user) -> str:
         path = reverse("permissions:break_glass_reviews")
     elif kind == Kind.APPROVAL_WAITING:
         path = reverse("workflows:queue")
-    elif kind == Kind.DEADLINE_BREACHED and user.has_role(Role.SUPERVISOR):
+    elif kind == Kind.DEADLINE_BREACHED and may_use(user, Feature.DEADLINE_BREACHES):
         path = reverse("workflows:deadline_breaches")
     elif kind in (Kind.TASK_ASSIGNED, Kind.BBU_REPORT, Kind.DEADLINE_BREACHED):
         path = reverse("workflows:inbox")
@@ -189,8 +189,7 @@ def _record_all(pairs, kind: str) -> list[int]:
 def _team_supervisor_ids(team_id) -> list[int]:
     if not team_id:
         return []
-    return list(User.objects.filter(team_id=team_id, groups__name=Role.SUPERVISOR.value, is_active=True)
-                .values_list("pk", flat=True))
+    return list(users_who_may_hold(Duty.TEAM_SUPERVISOR, team_id).values_list("pk", flat=True))
 
 
 def notification_break_glass(*, access_id: int) -> int:
@@ -322,8 +321,7 @@ def _scan_approvals(since) -> list[int]:
     child-focused consultant: the policy-scoped queue decides who may take them."""
     from workflows.selectors import task_queue_for
 
-    approvers = User.objects.filter(is_active=True, groups__name__in=(Role.SUPERVISOR.value,
-                                                                      Role.CHILD_CONSULTANT.value)).distinct()
+    approvers = users_who_may_hold(Duty.APPROVER)
     pairs = []
     for user in approvers:
         waiting = (task_queue_for(actor=user).filter(owner_permission__in=APPROVAL_PERMISSIONS, created__gte=since)
