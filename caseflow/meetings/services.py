@@ -80,13 +80,8 @@ APPROVE_NOT_CHAIR = _("Only the chair approves the minutes.")
 APPROVE_NOT_HELD = _("The minutes can be approved once the meeting is held and every item is decided.")
 MINUTES_NOT_READY = _("The minutes can be downloaded once the meeting is held.")
 
-def is_staff_of(actor, team_id) -> bool:
-    """A caseworker or supervisor of the meeting's team (the unit's secretariat)."""
-    return may_use_for_team(actor, Feature.MEETING_PLANNING, team_id)
-
-
 def _require_staff(actor, team_id):
-    if not is_staff_of(actor, team_id):
+    if not may_use_for_team(actor, Feature.MEETING_PLANNING, team_id):
         raise ApplicationError(NOT_STAFF)
 
 
@@ -490,7 +485,7 @@ def meeting_case_discuss(*, actor, item: AgendaItem, note: str, recommendation: 
 def meeting_minutes_approve(*, actor, meeting: Meeting) -> Meeting:
     """The chair approves the minutes; from now on no partner member sees the items."""
     meeting = _locked(meeting)
-    if actor is None or actor.pk != meeting.chair_id or not is_staff_of(actor, meeting.team_id):
+    if actor is None or actor.pk != meeting.chair_id or not may_use_for_team(actor, Feature.MEETING_PLANNING, meeting.team_id):
         raise ApplicationError(APPROVE_NOT_CHAIR)
     # An item the consultant returned after the meeting counts as dealt with here: the
     # minutes show it as returned, and it can go on a later meeting's agenda.

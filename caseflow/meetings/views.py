@@ -16,6 +16,7 @@ from django.views.generic import FormView, ListView
 
 from caseflow.core.exceptions import ApplicationError
 from caseflow.referrals.models import Referral
+from permissions.policy import Feature, may_use
 
 from . import forms, selectors, services
 from .minutes import minutes_filename, minutes_pdf
@@ -36,7 +37,7 @@ class MeetingListView(LoginRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        context = super().get_context_data(may_plan=services.is_staff_of(user, user.team_id), **kwargs)
+        context = super().get_context_data(may_plan=may_use(user, Feature.MEETING_PLANNING), **kwargs)
         selectors.meeting_list_record(actor=user, meetings=context["meetings"])
         return context
 
@@ -47,7 +48,7 @@ class MeetingCreateView(LoginRequiredMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         user = request.user
-        if user.is_authenticated and not services.is_staff_of(user, user.team_id):
+        if user.is_authenticated and not may_use(user, Feature.MEETING_PLANNING):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

@@ -17,13 +17,8 @@ from .models import ArchiveReview, DeletionRecord, LegalHold
 PURPOSE_RETENTION = "retention"
 
 
-def is_supervisor(actor) -> bool:
-    """May use the team's retention pages (``Feature.RETENTION``: its supervisor)."""
-    return may_use(actor, Feature.RETENTION)
-
-
 def _require_supervisor(actor) -> None:
-    if not is_supervisor(actor):
+    if not may_use(actor, Feature.RETENTION):
         raise PermissionDenied
 
 
@@ -70,7 +65,7 @@ def hold_target_find(*, actor, reference: str):
     """The case or referral of the actor's team with this reference (KE-… or HV-…), or
     None: another team's objects are not found either (no confirmation of existence)."""
     reference = (reference or "").strip().upper()
-    if not reference or not is_supervisor(actor):
+    if not reference or not may_use(actor, Feature.RETENTION):
         return None
     return (Case.objects.filter(team_id=actor.team_id, reference=reference).first()
             or Referral.objects.filter(team_id=actor.team_id, reference=reference).first())

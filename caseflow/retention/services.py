@@ -73,9 +73,6 @@ KEEP_YEARS_RANGE = _("Keep the case for between 1 and %(max)s years.")
 UNKNOWN_DECISION = _("Choose whether to delete the case or keep it.")
 
 
-def _is_supervisor_of(actor, team_id) -> bool:
-    return may_use_for_team(actor, Feature.RETENTION, team_id)
-
 
 # --------------------------------------------------------------------------- periods
 
@@ -402,7 +399,7 @@ def archive_review_decide(*, actor, review: ArchiveReview, delete: bool, keep_ye
     now (the whole graph, with a deletion record naming them), or keep it for
     ``keep_years`` (1 to 10) more years with a reason; after that it is queued again."""
     review = ArchiveReview.objects.select_for_update().get(pk=review.pk)
-    if not _is_supervisor_of(actor, review.team_id):
+    if not may_use_for_team(actor, Feature.RETENTION, review.team_id):
         raise ApplicationError(NOT_SUPERVISOR)
     if review.status != ArchiveReview.Status.PENDING:
         raise ApplicationError(REVIEW_ALREADY_DECIDED)
@@ -444,7 +441,7 @@ def legal_hold_set(*, actor, target, whole_person: bool = False, reason: str) ->
     either finishes first (and the hold finds nothing) or sees the hold."""
     if not isinstance(target, (Case, Referral)):
         raise ApplicationError(TARGET_REQUIRED, field="reference")
-    if not _is_supervisor_of(actor, target.team_id):
+    if not may_use_for_team(actor, Feature.RETENTION, target.team_id):
         raise ApplicationError(NOT_SUPERVISOR)
     reason = (reason or "").strip()
     if not reason:
@@ -475,7 +472,7 @@ def legal_hold_set(*, actor, target, whole_person: bool = False, reason: str) ->
 def legal_hold_lift(*, actor, hold: LegalHold, reason: str) -> LegalHold:
     """A supervisor of the hold's team lifts it, with a reason."""
     hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
-    if not _is_supervisor_of(actor, hold.team_id):
+    if not may_use_for_team(actor, Feature.RETENTION, hold.team_id):
         raise ApplicationError(NOT_SUPERVISOR)
     if hold.lifted_at is not None:
         raise ApplicationError(HOLD_ALREADY_LIFTED)

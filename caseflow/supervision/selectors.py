@@ -38,15 +38,10 @@ OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 APPROVAL_PERMISSION = "cases.approve_case"
 
 
-def is_supervisor(actor) -> bool:
-    """May use the team's supervision workspace (``Feature.SUPERVISION``)."""
-    return may_use(actor, Feature.SUPERVISION)
-
-
 def require_supervisor(actor) -> None:
     """The workspace is for supervisors of a team; everyone else is refused (403, as
     the list of breached deadlines does: the page is not about one object)."""
-    if not is_supervisor(actor):
+    if not may_use(actor, Feature.SUPERVISION):
         raise PermissionDenied
 
 

@@ -16,11 +16,11 @@ from caseflow.audit.services import audit_record
 from caseflow.cases.models import Case
 from caseflow.cases.services import case_reassign
 from caseflow.core.exceptions import ApplicationError
-from permissions.policy import Action, can
+from permissions.policy import Action, Feature, can, may_use
 from workflows.selectors import task_reachable
 from workflows.subjects import subject_of
 
-from .selectors import REASSIGNABLE_STATUSES, is_supervisor, team_tasks
+from .selectors import REASSIGNABLE_STATUSES, team_tasks
 
 REASON_REQUIRED = _("Give a reason for the reassignment.")
 NOT_ALLOWED = _("Only a supervisor of the team can reassign its cases and tasks.")
@@ -97,7 +97,7 @@ def task_reassign(*, actor, task: Task, user, reason: str) -> Task:
     supervisor's team to ``user``, who must be allowed to do it by the task's own
     permission. Audited ``workflow.task_reassigned`` with the reason."""
     reason = _reason(reason)
-    if not is_supervisor(actor) or not team_tasks(team_id=actor.team_id).filter(pk=task.pk).exists():
+    if not may_use(actor, Feature.SUPERVISION) or not team_tasks(team_id=actor.team_id).filter(pk=task.pk).exists():
         raise ApplicationError(NOT_ALLOWED)
     return _move(actor=actor, task=task, user=user, reason=reason)
 

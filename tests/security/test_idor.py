@@ -196,9 +196,10 @@ def _open_team_tasks():
 
 
 def _team_task_visible(user, task) -> bool:
-    from caseflow.supervision.selectors import is_supervisor, team_tasks
+    from caseflow.supervision.selectors import team_tasks
+    from permissions.policy import Feature, may_use
 
-    return is_supervisor(user) and team_tasks(team_id=user.team_id).filter(pk=task.pk).exists()
+    return may_use(user, Feature.SUPERVISION) and team_tasks(team_id=user.team_id).filter(pk=task.pk).exists()
 
 
 def _archive_reviews():
@@ -215,9 +216,9 @@ def _legal_holds():
 
 def _retention_visible(user, obj) -> bool:
     """A review or hold of the supervisor's own team (``retention.selectors``)."""
-    from caseflow.retention.selectors import is_supervisor
+    from permissions.policy import Feature, may_use_for_team
 
-    return is_supervisor(user) and obj.team_id == user.team_id
+    return may_use_for_team(user, Feature.RETENTION, obj.team_id)
 
 
 MEETING = Kind(_meetings, lambda meeting: {"pk": meeting.pk}, _meeting_visible)
@@ -280,9 +281,9 @@ DENIAL_RECORDED = {"cases:detail", "referrals:detail", "interventions:detail", "
 
 
 def _not_a_supervisor(user) -> bool:
-    from caseflow.supervision.selectors import is_supervisor
+    from permissions.policy import Feature, may_use
 
-    return not is_supervisor(user)
+    return not may_use(user, Feature.SUPERVISION)
 
 
 #: Object URLs behind a role check made before the id is looked at: a user without the
